@@ -1,0 +1,64 @@
+using System.Text.Json;
+
+namespace ITwinAuth.Emulator;
+
+/// <summary>/_emulator/*: what a test uses to register apps, arm faults and read counters.
+/// Not part of the emulated platform.</summary>
+public static class AdminEndpoints
+{
+    public static void MapEmulatorAdmin(this IEndpointRouteBuilder admin, EmulatorState state)
+    {
+        admin.MapPost("/_emulator/apps", (AppRegistration? registration) =>
+        {
+            var app = state.Apps.Register(registration ?? new AppRegistration());
+            return Results.Json(Describe(app));
+        });
+
+        admin.MapPut("/_emulator/apps/{clientId}", (string clientId, AppUpdate update) =>
+        {
+            var app = state.Apps.Find(clientId);
+            if (app is null) return Results.NotFound();
+            if (update.ClientSecret is not null) app.ClientSecret = update.ClientSecret;
+            if (update.TokenLifetimeSeconds is not null) app.TokenLifetimeSeconds = update.TokenLifetimeSeconds;
+            return Results.Json(Describe(app));
+        });
+
+        admin.MapPut("/_emulator/settings", (EmulatorSettings settings) =>
+        {
+            if (settings.TokenLifetimeSeconds is { } lifetime) state.TokenLifetimeSeconds = lifetime;
+            if (settings.ITwinCount is { } count) state.ITwins = new ITwinStore(count);
+            return Results.Json(new { tokenLifetimeSeconds = state.TokenLifetimeSeconds, iTwinCount = state.ITwins.Count });
+        });
+
+        admin.MapGet("/_emulator/stats", () => Results.Json(state.Stats.Snapshot()));
+        admin.MapPost("/_emulator/stats/reset", () =>
+        {
+            state.Stats.Reset();
+            return Results.NoContent();
+        });
+
+        admin.MapPost("/_emulator/faults", (JsonElement body) =>
+        {
+            state.Faults.Arm(FaultInjector.Parse(body));
+            return Results.Json(new { armed = state.Faults.Armed });
+        });
+        admin.MapDelete("/_emulator/faults", () =>
+        {
+            state.Faults.Clear();
+            return Results.NoContent();
+        });
+    }
+
+    private static object Describe(RegisteredApp app) => new
+    {
+        client_id = app.ClientId,
+        client_secret = app.ClientSecret,
+        scope = string.Join(" ", app.Scopes),
+        name = app.Name,
+        user_id = app.UserId,
+        token_lifetime_seconds = app.TokenLifetimeSeconds,
+    };
+
+    public sealed record AppUpdate(string? ClientSecret, int? TokenLifetimeSeconds);
+    public sealed record EmulatorSettings(int? TokenLifetimeSeconds, int? ITwinCount);
+}

@@ -1,0 +1,67 @@
+using System.Collections.Concurrent;
+
+namespace ITwinAuth.Emulator;
+
+/// <summary>What tests count: token requests, API requests, TCP connections, and what a foreign host received.</summary>
+public sealed class EmulatorStats
+{
+    private int _tokenRequests;
+    private int _tokensIssued;
+    private int _apiRequests;
+    private int _connectionsOpened;
+    private int _connectionsOpen;
+    private int _connectionsOpenPeak;
+
+    public ConcurrentQueue<RequestRecord> ForeignRequests { get; } = new();
+    public ConcurrentQueue<RequestRecord> ApiLog { get; } = new();
+
+    public int TokenRequests => Volatile.Read(ref _tokenRequests);
+    public int TokensIssued => Volatile.Read(ref _tokensIssued);
+    public int ApiRequests => Volatile.Read(ref _apiRequests);
+
+    public void TokenRequested() => Interlocked.Increment(ref _tokenRequests);
+    public void TokenIssued() => Interlocked.Increment(ref _tokensIssued);
+
+    public void ApiRequested(RequestRecord record)
+    {
+        Interlocked.Increment(ref _apiRequests);
+        ApiLog.Enqueue(record);
+        while (ApiLog.Count > 2000 && ApiLog.TryDequeue(out _)) { }
+    }
+
+    public void ConnectionOpened()
+    {
+        Interlocked.Increment(ref _connectionsOpened);
+        var open = Interlocked.Increment(ref _connectionsOpen);
+        int peak;
+        while (open > (peak = Volatile.Read(ref _connectionsOpenPeak)) &&
+               Interlocked.CompareExchange(ref _connectionsOpenPeak, open, peak) != peak) { }
+    }
+
+    public void ConnectionClosed() => Interlocked.Decrement(ref _connectionsOpen);
+
+    public void Reset()
+    {
+        Interlocked.Exchange(ref _tokenRequests, 0);
+        Interlocked.Exchange(ref _tokensIssued, 0);
+        Interlocked.Exchange(ref _apiRequests, 0);
+        Interlocked.Exchange(ref _connectionsOpened, 0);
+        Interlocked.Exchange(ref _connectionsOpenPeak, Volatile.Read(ref _connectionsOpen));
+        ForeignRequests.Clear();
+        ApiLog.Clear();
+    }
+
+    public object Snapshot() => new
+    {
+        tokenRequests = TokenRequests,
+        tokensIssued = TokensIssued,
+        apiRequests = ApiRequests,
+        connectionsOpened = Volatile.Read(ref _connectionsOpened),
+        connectionsOpen = Volatile.Read(ref _connectionsOpen),
+        connectionsOpenPeak = Volatile.Read(ref _connectionsOpenPeak),
+        foreignRequests = ForeignRequests.ToArray(),
+        apiLog = ApiLog.ToArray(),
+    };
+}
+
+public sealed record RequestRecord(string Method, string PathAndQuery, bool HadAuthorization, string? Accept, string? Prefer);

@@ -1,0 +1,152 @@
+using System.Globalization;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+
+namespace ITwinAuth.Emulator;
+
+/// <summary>The emulated api.bentley.com: JwtBearer validates tokens for real against the emulated
+/// IMS's discovery and JWKS, and answers in the iTwin shapes and errors.</summary>
+public static class PlatformApi
+{
+    public const string UsersRead = "users-read";
+    public const string ITwinsRead = "itwins-read";
+    public const string ITwinsModify = "itwins-modify";
+
+    public static void AddEmulatedApi(this IServiceCollection services, EmulatorState state)
+    {
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
+        {
+            o.Authority = state.IssuerUri.ToString();
+            o.RequireHttpsMetadata = false;
+            o.MapInboundClaims = false;
+            o.TokenValidationParameters.ValidAudience = IdentityServer.Audience;
+            o.TokenValidationParameters.ClockSkew = TimeSpan.Zero;
+            o.Events = new JwtBearerEvents
+            {
+                OnChallenge = async context =>
+                {
+                    context.HandleResponse();
+                    var noHeader = !context.Request.Headers.ContainsKey("Authorization");
+                    context.Response.StatusCode = 401;
+                    context.Response.ContentType = "application/json";
+                    await context.Response.WriteAsync(noHeader
+                        ? ITwinErrors.Json("HeaderNotFound", "Header Authorization was not found in the request. Access denied.")
+                        : ITwinErrors.Json("InvalidAuthorizationToken", "The access token is invalid or has expired."));
+                },
+                OnForbidden = async context =>
+                {
+                    context.Response.StatusCode = 403;
+                    context.Response.ContentType = "application/json";
+                    await context.Response.WriteAsync(ITwinErrors.Json(
+                        "InsufficientPermissions", "The access token does not carry a scope this API requires."));
+                },
+            };
+        });
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(UsersRead, p => p.RequireAssertion(c => HasAnyScope(c.User, "itwin-platform", "users:read")))
+            .AddPolicy(ITwinsRead, p => p.RequireAssertion(c => HasAnyScope(c.User, "itwin-platform", "itwins:read")))
+            .AddPolicy(ITwinsModify, p => p.RequireAssertion(c => HasAnyScope(c.User, "itwin-platform", "itwins:modify")));
+    }
+
+    private static bool HasAnyScope(ClaimsPrincipal user, params string[] wanted) =>
+        user.FindAll("scope")
+            .SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Any(s => wanted.Contains(s, StringComparer.Ordinal));
+
+    private static RegisteredApp? Caller(HttpContext http, EmulatorState state) =>
+        state.Apps.Find(http.User.FindFirst("client_id")?.Value);
+
+    public static void MapEmulatedApi(this IEndpointRouteBuilder api, EmulatorState state)
+    {
+        api.MapGet("/users/me", (HttpContext http) =>
+        {
+            var app = Caller(http, state);
+            return app is null
+                ? ITwinErrors.Result(404, "UserNotFound", "The requested user was not found.")
+                : Results.Json(new { user = User(app) });
+        }).RequireAuthorization(UsersRead);
+
+        api.MapGet("/users/{id}", (HttpContext http, string id) =>
+        {
+            if (!Guid.TryParse(id, out var userId))
+                return ITwinErrors.Result(422, "InvalidUsersRequest", "The user id must be a GUID.", "id");
+            var app = Caller(http, state);
+            if (app is null || app.UserId != userId)
+                return ITwinErrors.Result(404, "UserNotFound", "The requested user was not found.");
+            var u = User(app);
+            return Results.Json(new { user = new { u.id, u.email, u.givenName, u.surname, u.organizationName } });
+        }).RequireAuthorization(UsersRead);
+
+        api.MapGet("/itwins", (HttpContext http) => Page(http, state, favoritesOnly: false)).RequireAuthorization(ITwinsRead);
+        api.MapGet("/itwins/favorites", (HttpContext http) => Page(http, state, favoritesOnly: true)).RequireAuthorization(ITwinsRead);
+
+        api.MapPost("/itwins/favorites/{id}", (HttpContext http, string id) =>
+        {
+            if (!Guid.TryParse(id, out var itwinId) || state.ITwins.IndexOf(itwinId) < 0)
+                return ITwinErrors.Result(404, "iTwinNotFound", "Requested iTwin is not available.", "id");
+            Caller(http, state)!.Favorites[itwinId.ToString()] = 0;
+            return Results.StatusCode(204);
+        }).RequireAuthorization(ITwinsModify);
+
+        api.MapDelete("/itwins/favorites/{id}", (HttpContext http, string id) =>
+            Caller(http, state)!.Favorites.TryRemove(id.ToLowerInvariant(), out _)
+                ? Results.StatusCode(204)
+                : ITwinErrors.Result(404, "iTwinNotFound", "Requested iTwin is not a favorite.", "id"))
+            .RequireAuthorization(ITwinsModify);
+    }
+
+    private static UserBody User(RegisteredApp app) => new(
+        id: app.UserId,
+        displayName: "",
+        givenName: app.Name,
+        surname: "LastName",
+        email: $"{app.ClientId}@apps.imsoidc.bentley.com",
+        alternateEmail: "",
+        phone: null,
+        organizationName: "Emulated Organization",
+        city: null,
+        country: "US",
+        language: "EN",
+        createdDateTime: app.Created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
+
+    private sealed record UserBody(Guid id, string displayName, string givenName, string surname, string email,
+        string alternateEmail, string? phone, string organizationName, string? city, string country, string language,
+        string createdDateTime);
+
+    private static IResult Page(HttpContext http, EmulatorState state, bool favoritesOnly)
+    {
+        var query = http.Request.Query;
+        var top = 100;
+        var skip = 0;
+        if (query.TryGetValue("$top", out var topText) && (!int.TryParse(topText, out top) || top < 1 || top > 1000))
+            return ITwinErrors.Result(422, "InvalidiTwinsRequest", "$top must be between 1 and 1000.", "$top");
+        if (query.TryGetValue("$skip", out var skipText) && (!int.TryParse(skipText, out skip) || skip < 0))
+            return ITwinErrors.Result(422, "InvalidiTwinsRequest", "$skip must be zero or more.", "$skip");
+
+        var representation = http.Request.Headers["Prefer"].ToString().Contains("return=representation", StringComparison.OrdinalIgnoreCase);
+        IReadOnlyList<int> indexes = favoritesOnly
+            ? Caller(http, state)!.Favorites.Keys.Select(k => state.ITwins.IndexOf(Guid.Parse(k))).Where(i => i >= 0).Order().ToList()
+            : new RangeList(state.ITwins.Count);
+        var items = new List<Dictionary<string, object?>>(Math.Min(top, Math.Max(0, indexes.Count - skip)));
+        for (var i = skip; i < indexes.Count && items.Count < top; i++)
+            items.Add(state.ITwins.Item(indexes[i], representation));
+
+        var path = http.Request.Path.Value!;
+        var baseUri = http.Items.ContainsKey("foreign-next") ? state.ForeignUri : state.ApiUri;
+        string Link(Uri root, int s) => new Uri(root, $"{path.TrimStart('/')}?$top={top}&$skip={s}").ToString();
+        var links = new Dictionary<string, object?> { ["self"] = new { href = Link(state.ApiUri, skip) } };
+        if (skip > 0) links["prev"] = new { href = Link(state.ApiUri, Math.Max(0, skip - top)) };
+        if (skip + top < indexes.Count) links["next"] = new { href = Link(baseUri, skip + top) };
+        return Results.Json(new Dictionary<string, object?> { ["iTwins"] = items, ["_links"] = links });
+    }
+
+    private sealed class RangeList(int count) : IReadOnlyList<int>
+    {
+        public int this[int index] => index;
+        public int Count => count;
+        public IEnumerator<int> GetEnumerator() => Enumerable.Range(0, count).GetEnumerator();
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}
