@@ -1,0 +1,185 @@
+#Requires -Version 7.2
+<#
+.SYNOPSIS
+    Builds, tests, packages and demonstrates ITwinAuth.
+.DESCRIPTION
+    Build   lays out the module in output/ITwinAuth/<version>/ (manifest, both builds, format file, help).
+    Test    builds, runs the xUnit tests of the core against the emulator, then Pester against the built
+            module and the emulator; prints a summary and exits non-zero on any failure.
+    Package publishes the built module to a temporary local repository: output/ITwinAuth.<version>.nupkg.
+    Demo    runs Bentley's "Authorize Service Application" tutorial end to end against the emulator.
+    Bench   runs the benchmarks (bench/) and writes bench/results.md.
+    Tools (Pester) are fetched from NuGet into output/tools, never into your module path.
+.EXAMPLE
+    dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Package', 'Demo', 'Bench')]
+    [string] $Task = 'Build',
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+    # Pester tag filter, e.g. -Tag Cache
+    [string[]] $Tag,
+    # Bench: a short smoke pass instead of the full measurement.
+    [switch] $Quick
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$root = $PSScriptRoot
+$version = (Import-PowerShellDataFile -Path (Join-Path $root 'ITwinAuth.psd1')).ModuleVersion
+$output = Join-Path $root 'output'
+$moduleRoot = Join-Path $output 'ITwinAuth' $version
+$emulatorDll = Join-Path $root "tests/ITwinAuth.Emulator/bin/$Configuration/net10.0/ITwinAuth.Emulator.dll"
+$frameworks = 'net6.0', 'netstandard2.0'
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+$env:DOTNET_NOLOGO = '1'
+
+function Invoke-Native {
+    param([Parameter(Mandatory)] [string] $FilePath, [Parameter(Mandatory)] [string[]] $ArgumentList)
+    & $FilePath @ArgumentList
+    if ($LASTEXITCODE -ne 0) { throw "'$FilePath $($ArgumentList -join ' ')' failed with exit code $LASTEXITCODE." }
+}
+
+# A fresh PowerShell of the same version as this one (dotnet pwsh runs pwsh.dll under dotnet).
+function Get-PwshCommand {
+    $process = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { return @($process, (Join-Path $PSHOME 'pwsh.dll')) }
+    return @($process)
+}
+
+function Invoke-Build {
+    Write-Host "Building ITwinAuth $version ($Configuration)" -ForegroundColor Cyan
+    Invoke-Native dotnet @('build', (Join-Path $root 'ITwinAuth.sln'), '-c', $Configuration, "-p:Version=$version", '--nologo', '-v:q', '-clp:NoSummary')
+
+    if (Test-Path $moduleRoot) { Remove-Item $moduleRoot -Recurse -Force }
+    New-Item -ItemType Directory -Path $moduleRoot | Out-Null
+    foreach ($framework in $frameworks) {
+        $publish = Join-Path $output 'publish' $framework
+        if (Test-Path $publish) { Remove-Item $publish -Recurse -Force }
+        Invoke-Native dotnet @('publish', (Join-Path $root 'src/ITwinAuth/ITwinAuth.csproj'), '-c', $Configuration, '-f', $framework,
+            "-p:Version=$version", '-o', $publish, '--no-build', '--nologo', '-v:q')
+        $bin = Join-Path $moduleRoot 'bin' $framework
+        New-Item -ItemType Directory -Path $bin | Out-Null
+        Get-ChildItem $publish -Filter *.dll | Copy-Item -Destination $bin
+    }
+    Copy-Item (Join-Path $root 'ITwinAuth.psd1') $moduleRoot
+    Copy-Item (Join-Path $root 'src/ITwinAuth.psm1'), (Join-Path $root 'src/ITwinAuth.Format.ps1xml') $moduleRoot
+    $helpBuilder = Join-Path $root 'docs/Build-Help.ps1'
+    if (Test-Path $helpBuilder) { & $helpBuilder -DocsPath (Join-Path $root 'docs') -ModulePath $moduleRoot }
+    Write-Host "Built $moduleRoot" -ForegroundColor Green
+}
+
+function Install-TestTools {
+    $packages = Join-Path $output 'tools'
+    $pester = Join-Path $packages 'pester/5.7.1/tools/Pester.psd1'
+    if (-not (Test-Path $pester)) {
+        Invoke-Native dotnet @('restore', (Join-Path $root 'tests/Tools/Tools.csproj'), '--packages', $packages, '--nologo', '-v:q')
+    }
+    return $pester
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $results = Join-Path $output 'test-results'
+    New-Item -ItemType Directory -Path $results -Force | Out-Null
+
+    Write-Host 'xUnit: the core against the emulator' -ForegroundColor Cyan
+    $trx = 'xunit.trx'
+    & dotnet test (Join-Path $root 'tests/ITwinAuth.Core.Tests/ITwinAuth.Core.Tests.csproj') -c $Configuration --no-build --nologo `
+        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=normal' --results-directory $results
+    $xunitExit = $LASTEXITCODE
+    [xml] $report = Get-Content (Join-Path $results $trx)
+    $counters = $report.TestRun.ResultSummary.Counters
+    $xunit = [pscustomobject]@{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error; Skipped = [int]$counters.notExecuted }
+    if ($xunitExit -ne 0 -and $xunit.Failed -eq 0) { $xunit.Failed = 1 }
+
+    Write-Host 'Pester: the built module against the emulator' -ForegroundColor Cyan
+    $pester = Install-TestTools
+    $summary = Join-Path $results 'pester-summary.json'
+    $pwsh = Get-PwshCommand
+    $runner = Join-Path $root 'tests/Invoke-PesterTests.ps1'
+    $arguments = @('-NoProfile', '-NonInteractive', '-File', $runner, '-PesterPath', $pester,
+        '-ModulePath', (Join-Path $moduleRoot 'ITwinAuth.psd1'), '-EmulatorPath', $emulatorDll, '-ResultsPath', $results, '-SummaryPath', $summary)
+    if ($Tag) { $arguments += @('-Tag', ($Tag -join ',')) }
+    & $pwsh[0] @($pwsh | Select-Object -Skip 1) @arguments
+    $pesterExit = $LASTEXITCODE
+    $pesterResult = if (Test-Path $summary) { Get-Content $summary | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+    if ($pesterExit -ne 0 -and $pesterResult.Failed -eq 0) { $pesterResult.Failed = 1 }
+
+    $passed = $xunit.Passed + $pesterResult.Passed
+    $failed = $xunit.Failed + $pesterResult.Failed
+    Write-Host ''
+    Write-Host ("xUnit : {0} passed, {1} failed, {2} skipped" -f $xunit.Passed, $xunit.Failed, $xunit.Skipped)
+    Write-Host ("Pester: {0} passed, {1} failed, {2} skipped" -f $pesterResult.Passed, $pesterResult.Failed, $pesterResult.Skipped)
+    Write-Host ("{0} passed, {1} failed" -f $passed, $failed)
+    if ($failed -gt 0 -or ($passed -eq 0)) { exit 1 }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    Import-Module (Join-Path $root 'tests/Emulator.psm1') -Force
+    $emulator = Start-ITwinEmulator -EmulatorPath $emulatorDll
+    try {
+        Write-Host "`n1. Register a service application (the emulator stands in for 'My apps')" -ForegroundColor Cyan
+        $app = Register-EmulatorApp -Emulator $emulator -Scopes 'itwin-platform'
+        Write-Host "   client_id: $($app.client_id)`n   client_secret: ********  (shown once, keep it in a vault)`n   scope: $($app.scope)"
+        $env:ITWINAUTH_DEMO_SECRET = $app.client_secret
+        $script = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$(Join-Path $moduleRoot 'ITwinAuth.psd1')'
+Write-Host "`n2. Get an access token (client credentials; discovery at $($emulator.Authority))" -ForegroundColor Cyan
+`$secret = ConvertTo-SecureString -String `$env:ITWINAUTH_DEMO_SECRET -AsPlainText -Force
+Remove-Item Env:ITWINAUTH_DEMO_SECRET
+Get-ITwinServiceToken -ClientId '$($app.client_id)' -ClientSecret `$secret -Scope itwin-platform ``
+    -Authority '$($emulator.Authority)' -ApiBaseUri '$($emulator.ApiBaseUri)' | Format-Table | Out-Host
+Write-Host '3. Prove the token: GET /users/me' -ForegroundColor Cyan
+Get-ITwinMe | Format-List | Out-Host
+"@
+        $pwsh = Get-PwshCommand
+        & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script
+        if ($LASTEXITCODE -ne 0) { throw "The demo failed (exit code $LASTEXITCODE)." }
+        Write-Host 'The tutorial ran end to end.' -ForegroundColor Green
+    }
+    finally {
+        Remove-Item Env:ITWINAUTH_DEMO_SECRET -ErrorAction Ignore
+        Stop-ITwinEmulator -Emulator $emulator
+    }
+}
+
+function Invoke-Package {
+    Invoke-Build
+    $repositoryPath = Join-Path $output 'repository'
+    if (Test-Path $repositoryPath) { Remove-Item $repositoryPath -Recurse -Force }
+    New-Item -ItemType Directory -Path $repositoryPath | Out-Null
+    $name = "ITwinAuthBuild-$PID"
+    Register-PSResourceRepository -Name $name -Uri $repositoryPath -Trusted
+    try {
+        Publish-PSResource -Path $moduleRoot -Repository $name -SkipDependenciesCheck
+    }
+    finally {
+        Unregister-PSResourceRepository -Name $name
+    }
+    $package = Get-ChildItem $repositoryPath -Filter "ITwinAuth.$version.nupkg"
+    Copy-Item $package.FullName (Join-Path $output $package.Name) -Force
+    Write-Host "Packaged $(Join-Path $output $package.Name)" -ForegroundColor Green
+}
+
+function Invoke-Bench {
+    Invoke-Build
+    $pwsh = Get-PwshCommand
+    $arguments = @('-NoProfile', '-NonInteractive', '-File', (Join-Path $root 'bench/Invoke-Benchmarks.ps1'),
+        '-ModulePath', (Join-Path $moduleRoot 'ITwinAuth.psd1'), '-EmulatorPath', $emulatorDll)
+    if ($Quick) { $arguments += '-Quick' }
+    & $pwsh[0] @($pwsh | Select-Object -Skip 1) @arguments
+    if ($LASTEXITCODE -ne 0) { throw "The benchmark failed (exit code $LASTEXITCODE)." }
+}
+
+switch ($Task) {
+    'Build' { Invoke-Build }
+    'Test' { Invoke-Test }
+    'Package' { Invoke-Package }
+    'Demo' { Invoke-Demo }
+    'Bench' { Invoke-Bench }
+}

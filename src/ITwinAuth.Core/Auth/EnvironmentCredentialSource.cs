@@ -1,0 +1,66 @@
+using System;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace ITwinAuth.Core;
+
+/// <summary>
+/// Credentials from environment variables, read again at every renewal so a pipeline's rotated
+/// secret is picked up. ITwinAuth's own names win over the iTwin CLI's (ITP_*).
+/// </summary>
+public sealed class EnvironmentCredentialSource : CredentialSource
+{
+    public static readonly string[] ClientIdVariables = { "ITWIN_CLIENT_ID", "ITP_SERVICE_CLIENT_ID" };
+    public static readonly string[] ClientSecretVariables = { "ITWIN_CLIENT_SECRET", "ITP_SERVICE_CLIENT_SECRET" };
+    public static readonly string[] ScopeVariables = { "ITWIN_SCOPE" };
+    public static readonly string[] AuthorityVariables = { "ITWIN_AUTHORITY", "ITP_ISSUER_URL" };
+    public static readonly string[] ApiBaseUriVariables = { "ITWIN_API_BASE_URI", "ITP_API_URL" };
+
+    private readonly string? _clientIdOverride;
+
+    public EnvironmentCredentialSource(string? clientIdOverride) => _clientIdOverride = clientIdOverride;
+
+    public override CredentialSourceKind Kind => CredentialSourceKind.Environment;
+
+    public override string Description
+    {
+        get
+        {
+            var secretVariable = FirstSet(ClientSecretVariables)?.Name ?? ClientSecretVariables[0];
+            return $"Environment variable {secretVariable}";
+        }
+    }
+
+    /// <summary>The first variable of the list that is set and not blank.</summary>
+    public static (string Name, string Value)? FirstSet(string[] names)
+    {
+        foreach (var name in names)
+        {
+            var value = System.Environment.GetEnvironmentVariable(name);
+            if (!string.IsNullOrWhiteSpace(value)) return (name, value!);
+        }
+        return null;
+    }
+
+    public static bool AnySecretSet => FirstSet(ClientSecretVariables) is not null;
+
+    public string? ClientId => _clientIdOverride ?? FirstSet(ClientIdVariables)?.Value;
+
+    public override Task<ServiceCredential> ResolveAsync(IPipelineDispatcher dispatcher, CancellationToken cancellationToken)
+    {
+        var clientId = ClientId;
+        if (string.IsNullOrWhiteSpace(clientId))
+            throw new ITwinAuthException(ITwinErrorIds.ClientIdMissing, ITwinErrorCategory.InvalidArgument,
+                $"The client secret comes from the environment but no client id does: set {string.Join(" or ", ClientIdVariables)}, or give -ClientId.",
+                ClientIdVariables[0]);
+        var secret = FirstSet(ClientSecretVariables) ?? throw NoCredentials();
+        return Task.FromResult(new ServiceCredential(clientId!, SecretText.ToSecureString(secret.Value)));
+    }
+
+    public static ITwinAuthException NoCredentials() =>
+        new(ITwinErrorIds.NoCredentials, ITwinErrorCategory.AuthenticationError,
+            "No credentials were given. Use -Vault/-SecretName (SecretManagement), -Credential, -ClientId with -ClientSecret, " +
+            $"or set the environment variables {string.Join("/", ClientIdVariables.Take(1))} and {ClientSecretVariables[0]} " +
+            $"(the iTwin CLI's {ClientIdVariables[1]} and {ClientSecretVariables[1]} work too).");
+}

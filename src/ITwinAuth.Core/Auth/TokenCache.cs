@@ -1,0 +1,148 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace ITwinAuth.Core;
+
+/// <summary>
+/// The process-wide, in-memory token cache. One entry per <see cref="TokenCacheKey"/>; concurrent
+/// callers that need a new token for the same entry share one request (single flight), from any
+/// runspace or thread. A failed request reaches every waiter and is not cached.
+/// </summary>
+public sealed class TokenCache
+{
+    public static readonly TokenCache Shared = new();
+
+    private static readonly TimeSpan DefaultMargin = TimeSpan.FromMinutes(5);
+
+    private readonly ConcurrentDictionary<TokenCacheKey, Entry> _entries = new();
+
+    private sealed class Entry
+    {
+        public readonly object Gate = new();
+        public ITwinAccessToken? Token;
+        public Task<ITwinAccessToken>? InFlight;
+    }
+
+    /// <summary>Five minutes, or a tenth of the lifetime for tokens shorter than fifty minutes.</summary>
+    public static TimeSpan MarginFor(TimeSpan lifetime, TimeSpan? overrideMargin) =>
+        overrideMargin ?? (lifetime.Ticks / 10 < DefaultMargin.Ticks ? TimeSpan.FromTicks(lifetime.Ticks / 10) : DefaultMargin);
+
+    public static bool IsFresh(ITwinAccessToken token, TimeSpan? overrideMargin) =>
+        MonotonicClock.Until(token.ExpiresAtTimestamp) > MarginFor(token.Lifetime, overrideMargin);
+
+    /// <summary>The cached token for a key, fresh or not, without requesting one.</summary>
+    public ITwinAccessToken? Peek(TokenCacheKey key) =>
+        _entries.TryGetValue(key, out var entry) ? Volatile.Read(ref entry.Token) : null;
+
+    /// <summary>A fresh cached token for the key, or null.</summary>
+    public ITwinAccessToken? TryGetFresh(TokenCacheKey key, TimeSpan? margin)
+    {
+        var token = Peek(key);
+        return token is not null && IsFresh(token, margin) ? token.AsCacheHit() : null;
+    }
+
+    /// <summary>
+    /// Returns a fresh cached token, or joins/starts the one request for a new token.
+    /// <paramref name="force"/> skips the cached token but still joins a request already under way.
+    /// </summary>
+    public async Task<ITwinAccessToken> GetOrRequestAsync(TokenCacheKey key, TimeSpan? margin, bool force,
+        Func<Task<ITwinAccessToken>> request, ILogSink log, CancellationToken cancellationToken)
+    {
+        var entry = _entries.GetOrAdd(key, _ => new Entry());
+        Task<ITwinAccessToken> flight;
+        lock (entry.Gate)
+        {
+            if (!force && entry.Token is { } cached && IsFresh(cached, margin))
+            {
+                log.Verbose($"Token cache hit for {key}; it expires {cached.ExpiresOn:u} (in {Describe(cached.ExpiresIn)}).");
+                return cached.AsCacheHit();
+            }
+
+            if (entry.InFlight is { } running)
+            {
+                log.Verbose($"Joining the token request already under way for {key}.");
+                flight = running;
+            }
+            else
+            {
+                log.Verbose(force
+                    ? $"Requesting a new token for {key} (forced)."
+                    : entry.Token is null
+                        ? $"Token cache miss for {key}; requesting a token."
+                        : $"Cached token for {key} is within its refresh margin; renewing.");
+                flight = entry.InFlight = RunAsync(entry, request);
+            }
+        }
+
+        return await WaitAsync(flight, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<ITwinAccessToken> RunAsync(Entry entry, Func<Task<ITwinAccessToken>> request)
+    {
+        await Task.Yield(); // leave the caller's lock before the request starts
+        try
+        {
+            var token = await request().ConfigureAwait(false);
+            lock (entry.Gate) entry.Token = token;
+            return token;
+        }
+        finally
+        {
+            lock (entry.Gate) entry.InFlight = null;
+        }
+    }
+
+    private static async Task<T> WaitAsync<T>(Task<T> task, CancellationToken cancellationToken)
+    {
+        if (!cancellationToken.CanBeCanceled || task.IsCompleted) return await task.ConfigureAwait(false);
+        var cancelled = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (cancellationToken.Register(() => cancelled.TrySetCanceled(cancellationToken)))
+        {
+            return await (await Task.WhenAny(task, cancelled.Task).ConfigureAwait(false)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Drops <paramref name="token"/> if it is still the cached one (after the API rejected it).</summary>
+    public void Invalidate(ITwinAccessToken token)
+    {
+        if (!_entries.TryGetValue(token.Key, out var entry)) return;
+        lock (entry.Gate)
+        {
+            if (entry.Token is { } cached && cached.ExpiresAtTimestamp == token.ExpiresAtTimestamp &&
+                ReferenceEquals(cached.SecureToken, token.SecureToken))
+                entry.Token = null;
+        }
+    }
+
+    /// <summary>Forgets tokens: all of them, or those matching the filter. Returns how many were dropped.</summary>
+    public int Clear(Func<TokenCacheKey, bool>? filter = null)
+    {
+        var removed = 0;
+        foreach (var pair in _entries)
+        {
+            if (filter is not null && !filter(pair.Key)) continue;
+            lock (pair.Value.Gate)
+            {
+                if (pair.Value.Token is not null) removed++;
+                pair.Value.Token = null;
+            }
+        }
+        return removed;
+    }
+
+    public IReadOnlyList<ITwinAccessToken> Snapshot()
+    {
+        var list = new List<ITwinAccessToken>();
+        foreach (var pair in _entries)
+            if (Volatile.Read(ref pair.Value.Token) is { } token) list.Add(token);
+        return list;
+    }
+
+    internal static string Describe(TimeSpan span) =>
+        span.TotalHours >= 1 ? $"{(int)span.TotalHours}h{span.Minutes:D2}m" :
+        span.TotalMinutes >= 1 ? $"{(int)span.TotalMinutes}m{span.Seconds:D2}s" :
+        $"{Math.Max(0, span.TotalSeconds):0.#}s";
+}

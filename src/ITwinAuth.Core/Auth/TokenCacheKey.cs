@@ -1,0 +1,87 @@
+using System;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace ITwinAuth.Core;
+
+/// <summary>
+/// What a cached token belongs to: authority, client id, the set of scopes (order-insensitive) and
+/// a keyed fingerprint of the secret, so a rotated secret never reuses the old token. The
+/// fingerprint is an HMAC under a key made fresh for each process: it cannot be reversed or
+/// compared across processes.
+/// </summary>
+public sealed class TokenCacheKey : IEquatable<TokenCacheKey>
+{
+    private static readonly byte[] ProcessKey = NewProcessKey();
+
+    private TokenCacheKey(string authority, string clientId, string scopes, string secretFingerprint)
+    {
+        Authority = authority;
+        ClientId = clientId;
+        Scopes = scopes;
+        SecretFingerprint = secretFingerprint;
+    }
+
+    public string Authority { get; }
+    public string ClientId { get; }
+    public string Scopes { get; }
+    internal string SecretFingerprint { get; }
+
+    public static TokenCacheKey For(Uri authority, ServiceCredential credential, string[] scopes) =>
+        new(authority.GetLeftPart(UriPartial.Path).TrimEnd('/').ToLowerInvariant(),
+            credential.ClientId,
+            string.Join(" ", NormalizeScopes(scopes)),
+            SecretText.Use(credential.Secret, Fingerprint));
+
+    /// <summary>Scopes as a set: trimmed, de-duplicated, sorted ordinally.</summary>
+    public static string[] NormalizeScopes(string[] scopes) =>
+        scopes.SelectMany(s => (s ?? string.Empty).Split(new[] { ' ' }, StringSplitOptions.RemoveEmptyEntries))
+            .Distinct(StringComparer.Ordinal)
+            .OrderBy(s => s, StringComparer.Ordinal)
+            .ToArray();
+
+    private static string Fingerprint(string secret)
+    {
+        using var hmac = new HMACSHA256(ProcessKey);
+        var bytes = Encoding.UTF8.GetBytes(secret);
+        try
+        {
+            return Convert.ToBase64String(hmac.ComputeHash(bytes));
+        }
+        finally
+        {
+            Array.Clear(bytes, 0, bytes.Length);
+        }
+    }
+
+    private static byte[] NewProcessKey()
+    {
+        var key = new byte[32];
+        using var rng = RandomNumberGenerator.Create();
+        rng.GetBytes(key);
+        return key;
+    }
+
+    public bool Equals(TokenCacheKey? other) =>
+        other is not null &&
+        string.Equals(Authority, other.Authority, StringComparison.Ordinal) &&
+        string.Equals(ClientId, other.ClientId, StringComparison.Ordinal) &&
+        string.Equals(Scopes, other.Scopes, StringComparison.Ordinal) &&
+        string.Equals(SecretFingerprint, other.SecretFingerprint, StringComparison.Ordinal);
+
+    public override bool Equals(object? obj) => Equals(obj as TokenCacheKey);
+
+    public override int GetHashCode()
+    {
+        unchecked
+        {
+            var hash = StringComparer.Ordinal.GetHashCode(Authority);
+            hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(ClientId);
+            hash = (hash * 397) ^ StringComparer.Ordinal.GetHashCode(Scopes);
+            return (hash * 397) ^ StringComparer.Ordinal.GetHashCode(SecretFingerprint);
+        }
+    }
+
+    public override string ToString() => $"{ClientId} @ {Authority} [{Scopes}]";
+}

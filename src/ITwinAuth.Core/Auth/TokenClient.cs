@@ -1,0 +1,133 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace ITwinAuth.Core;
+
+/// <summary>The OAuth 2.0 client-credentials request: one form post to the token endpoint.</summary>
+public static class TokenClient
+{
+    /// <summary>Scopes a service application may not ask for; the official client refuses them too.</summary>
+    public static readonly string[] RefusedScopes = { "openid", "email", "profile", "organization" };
+
+    public static string[] ValidateScopes(string[]? scopes)
+    {
+        var normalized = TokenCacheKey.NormalizeScopes(scopes is { Length: > 0 } ? scopes : new[] { ITwinEndpoints.DefaultScope });
+        if (normalized.Length == 0)
+            throw new ITwinAuthException(ITwinErrorIds.ScopeNotAllowed, ITwinErrorCategory.InvalidArgument,
+                "No scope was given. Use 'itwin-platform' (the default) or the scopes your app was registered with.", "Scope");
+        var refused = normalized.Where(s => RefusedScopes.Contains(s, StringComparer.OrdinalIgnoreCase)).ToArray();
+        if (refused.Length > 0)
+            throw new ITwinAuthException(ITwinErrorIds.ScopeNotAllowed, ITwinErrorCategory.InvalidArgument,
+                $"A service application cannot request the scope(s) '{string.Join(" ", refused)}': they need a signed-in user. " +
+                "Use 'itwin-platform' or your app's API scopes.", string.Join(" ", refused));
+        return normalized;
+    }
+
+    public static async Task<ITwinAccessToken> RequestAsync(Uri authority, ServiceCredential credential, string[] scopes,
+        TokenCacheKey key, ILogSink log, CancellationToken cancellationToken)
+    {
+        var endpoint = await OidcDiscovery.GetTokenEndpointAsync(authority, log, cancellationToken).ConfigureAwait(false);
+        var scope = string.Join(" ", scopes);
+        log.Verbose($"POST {endpoint} grant_type=client_credentials client_id={credential.ClientId} scope='{scope}' client_secret=***");
+
+        var call = new HttpCall(HttpMethod.Post, endpoint)
+        {
+            Retry = RetryPolicy.TokenRequests,
+            AttemptTimeout = TimeSpan.FromSeconds(30),
+            Idempotent = true,
+            // The secret is readable only while this form is encoded, once per attempt.
+            Content = () => SecretText.Use(credential.Secret, secret => new FormUrlEncodedContent(new[]
+            {
+                new KeyValuePair<string, string>("grant_type", "client_credentials"),
+                new KeyValuePair<string, string>("client_id", credential.ClientId),
+                new KeyValuePair<string, string>("client_secret", secret),
+                new KeyValuePair<string, string>("scope", scope),
+            })),
+        };
+        call.Headers["Accept"] = "application/json";
+
+        var started = MonotonicClock.Now;
+        var issuedOn = DateTimeOffset.UtcNow;
+        HttpResult result;
+        try
+        {
+            result = await HttpPipeline.SendAsync(call, log, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ITwinAuthException ex) when (ex.ErrorId is ITwinErrorIds.ApiUnreachable or ITwinErrorIds.RequestTimedOut)
+        {
+            throw new ITwinAuthException(ITwinErrorIds.AuthorityUnreachable, ITwinErrorCategory.ConnectionError,
+                $"The token endpoint {endpoint} could not be reached: {ex.Message}", endpoint.ToString(), ex);
+        }
+
+        if (!result.IsSuccess) throw ErrorFrom(result, credential.ClientId, scope);
+        var token = ParseResponse(result, credential.ClientId, scopes, authority, key, started, issuedOn);
+        log.Verbose($"Token issued for {credential.ClientId}; it expires {token.ExpiresOn:u} (in {TokenCache.Describe(token.Lifetime)}).");
+        return token;
+    }
+
+    internal static ITwinAccessToken ParseResponse(HttpResult result, string clientId, string[] requestedScopes, Uri authority,
+        TokenCacheKey key, long started, DateTimeOffset issuedOn)
+    {
+        using var document = JsonRead.TryParse(result.Body);
+        var root = document?.RootElement;
+        var accessToken = root?.String("access_token");
+        if (root is null || string.IsNullOrWhiteSpace(accessToken))
+            throw new ITwinAuthException(ITwinErrorIds.TokenResponseInvalid, ITwinErrorCategory.InvalidResult,
+                $"The token endpoint answered {(int)result.StatusCode} without an access_token in a JSON body.", result.Target);
+
+        var expiresIn = root.Value.Integer("expires_in") ?? 3600;
+        if (expiresIn <= 0)
+            throw new ITwinAuthException(ITwinErrorIds.TokenResponseInvalid, ITwinErrorCategory.InvalidResult,
+                $"The token endpoint answered an expires_in of {expiresIn}, so the token is already expired.", result.Target);
+        var lifetime = TimeSpan.FromSeconds(expiresIn);
+        var grantedScopes = root.Value.String("scope") is { } granted
+            ? TokenCacheKey.NormalizeScopes(new[] { granted })
+            : requestedScopes;
+        var tokenType = root.Value.String("token_type") is { Length: > 0 } type ? type : "Bearer";
+        if (string.Equals(tokenType, "bearer", StringComparison.OrdinalIgnoreCase)) tokenType = "Bearer";
+
+        return new ITwinAccessToken(SecretText.ToSecureString(accessToken!), tokenType, lifetime, issuedOn,
+            MonotonicClock.After(started, lifetime), grantedScopes, clientId, authority, key, fromCache: false);
+    }
+
+    internal static ITwinApiException ErrorFrom(HttpResult result, string clientId, string scope)
+    {
+        using var document = JsonRead.TryParse(result.Body);
+        var error = document?.RootElement.String("error");
+        var description = document?.RootElement.String("error_description");
+        var said = description is null ? string.Empty : $" The identity service said: {description}";
+        var (errorId, category, message) = error switch
+        {
+            "invalid_client" => (ITwinErrorIds.InvalidClient, ITwinErrorCategory.AuthenticationError,
+                $"The identity service refused the client id '{clientId}' or its secret (invalid_client). " +
+                "Check both in 'My apps' on developer.bentley.com; a regenerated secret replaces the old one."),
+            "invalid_scope" => (ITwinErrorIds.InvalidScope, ITwinErrorCategory.PermissionDenied,
+                $"The app '{clientId}' may not request the scope '{scope}' (invalid_scope). " +
+                "Request scopes the app was registered with, or add them to the app in 'My apps'."),
+            "unsupported_grant_type" => (ITwinErrorIds.UnsupportedGrantType, ITwinErrorCategory.InvalidOperation,
+                $"The identity service does not allow client credentials for '{clientId}' (unsupported_grant_type). " +
+                "Register the app as a Service application."),
+            "invalid_grant" => (ITwinErrorIds.InvalidGrant, ITwinErrorCategory.AuthenticationError,
+                $"The identity service refused the grant for '{clientId}' (invalid_grant)."),
+            "unauthorized_client" => (ITwinErrorIds.InvalidClient, ITwinErrorCategory.AuthenticationError,
+                $"The app '{clientId}' is not allowed to use client credentials (unauthorized_client). Register it as a Service application."),
+            "invalid_request" => (ITwinErrorIds.InvalidTokenRequest, ITwinErrorCategory.InvalidArgument,
+                $"The identity service found the token request invalid (invalid_request)."),
+            _ => (ITwinErrorIds.TokenRequestFailed, CategoryFor(result.StatusCode),
+                $"The token endpoint answered {(int)result.StatusCode} {result.ReasonPhrase}" +
+                (document is null ? $" with a {result.ContentType ?? "non-JSON"} body." : ".")),
+        };
+        return new ITwinApiException(errorId, category, message + said, result.Target, result.StatusCode, error,
+            Array.Empty<ITwinErrorDetail>(), ApiErrors.RequestIdOf(result), RetryPolicy.FromRetryAfter(result.RetryAfter))
+        {
+            ResponseBody = document is null ? null : System.Text.Encoding.UTF8.GetString(result.Body),
+        };
+    }
+
+    internal static ITwinErrorCategory CategoryFor(HttpStatusCode status) => ApiErrors.CategoryFor(status);
+}

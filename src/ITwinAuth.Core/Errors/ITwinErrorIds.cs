@@ -1,0 +1,45 @@
+namespace ITwinAuth;
+
+/// <summary>Every ErrorId the module raises of its own. API failures use the iTwin error code instead.</summary>
+public static class ITwinErrorIds
+{
+    // Credentials and input
+    public const string ClientIdMissing = "ClientIdMissing";
+    public const string ClientSecretMissing = "ClientSecretMissing";
+    public const string NoCredentials = "NoCredentials";
+    public const string ScopeNotAllowed = "ScopeNotAllowed";
+    public const string InvalidUri = "InvalidUri";
+    public const string InsecureUri = "InsecureUri";
+    public const string InvalidParameter = "InvalidParameter";
+    public const string NoConnection = "NoConnection";
+
+    // SecretManagement
+    public const string SecretManagementNotInstalled = "SecretManagementNotInstalled";
+    public const string VaultNotFound = "VaultNotFound";
+    public const string SecretNotFound = "SecretNotFound";
+    public const string VaultLocked = "VaultLocked";
+    public const string SecretTypeNotSupported = "SecretTypeNotSupported";
+    public const string SecretReadFailed = "SecretReadFailed";
+
+    // Token endpoint and discovery
+    public const string InvalidClient = "InvalidClient";
+    public const string InvalidScope = "InvalidScope";
+    public const string InvalidGrant = "InvalidGrant";
+    public const string UnsupportedGrantType = "UnsupportedGrantType";
+    public const string InvalidTokenRequest = "InvalidTokenRequest";
+    public const string TokenRequestFailed = "TokenRequestFailed";
+    public const string TokenResponseInvalid = "TokenResponseInvalid";
+    public const string DiscoveryFailed = "DiscoveryFailed";
+    public const string DiscoveryDocumentInvalid = "DiscoveryDocumentInvalid";
+    public const string AuthorityUnreachable = "AuthorityUnreachable";
+
+    // API requests
+    public const string ApiUnreachable = "ApiUnreachable";
+    public const string RequestTimedOut = "RequestTimedOut";
+    public const string ResponseNotJson = "ResponseNotJson";
+    public const string ForeignHostRefused = "ForeignHostRefused";
+    public const string TooManyRedirects = "TooManyRedirects";
+    public const string BodySerializationFailed = "BodySerializationFailed";
+    public const string HttpError = "HttpError";
+    public const string RetryDeadlineExceeded = "RetryDeadlineExceeded";
+}

@@ -1,0 +1,78 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace ITwinAuth.Core;
+
+/// <summary>Turns an iTwin error response into an <see cref="ITwinApiException"/>:
+/// {"error": {"code", "message", "target", "details": [...]}}, or a clear word on a body that is not that.</summary>
+public static class ApiErrors
+{
+    private static readonly string[] RequestIdHeaders = { "X-Correlation-Id", "Request-Id", "X-Request-Id", "X-Ms-Request-Id" };
+
+    public static ITwinErrorCategory CategoryFor(HttpStatusCode status) => (int)status switch
+    {
+        400 or 422 => ITwinErrorCategory.InvalidArgument,
+        401 => ITwinErrorCategory.AuthenticationError,
+        403 => ITwinErrorCategory.PermissionDenied,
+        404 => ITwinErrorCategory.ObjectNotFound,
+        409 => ITwinErrorCategory.ResourceExists,
+        413 => ITwinErrorCategory.LimitsExceeded,
+        429 => ITwinErrorCategory.LimitsExceeded,
+        408 or 504 => ITwinErrorCategory.OperationTimeout,
+        502 or 503 => ITwinErrorCategory.ResourceUnavailable,
+        >= 500 => ITwinErrorCategory.ConnectionError,
+        _ => ITwinErrorCategory.InvalidResult,
+    };
+
+    public static string? RequestIdOf(HttpResult result) =>
+        RequestIdHeaders.Select(result.Header).FirstOrDefault(id => !string.IsNullOrEmpty(id));
+
+    public static ITwinApiException FromResponse(HttpResult result)
+    {
+        using var document = JsonRead.TryParse(result.Body);
+        var error = document?.RootElement.Property("error");
+        var code = error?.String("code");
+        var message = error?.String("message");
+        var details = new List<ITwinErrorDetail>();
+        if (error?.Property("details") is { ValueKind: JsonValueKind.Array } array)
+            foreach (var item in array.EnumerateArray())
+                details.Add(new ITwinErrorDetail(item.String("code"), item.String("message"), item.String("target")));
+
+        var status = (int)result.StatusCode;
+        var errorId = IsIdentifier(code) ? code! : status == 429 ? "RateLimitExceeded" : ITwinErrorIds.HttpError;
+        string text;
+        if (message is not null)
+            text = $"{result.Target} failed with {status} {code}: {message}";
+        else if (document is null && result.Body.Length > 0)
+            text = $"{result.Target} failed with {status} {result.ReasonPhrase}; the body was {Describe(result)}, not an iTwin error.";
+        else
+            text = $"{result.Target} failed with {status} {result.ReasonPhrase}.";
+        var retryAfter = RetryPolicy.FromRetryAfter(result.RetryAfter);
+        if (status == 429 && retryAfter is { } wait)
+            text += $" The service asks to retry after {wait.TotalSeconds:0} s.";
+
+        return new ITwinApiException(errorId, CategoryFor(result.StatusCode), text, result.Target, result.StatusCode, code,
+            details, RequestIdOf(result), retryAfter)
+        {
+            ResponseBody = document is not null ? Encoding.UTF8.GetString(result.Body) : null,
+        };
+    }
+
+    private static string Describe(HttpResult result) =>
+        result.ContentType is { } type && type.IndexOf("html", StringComparison.OrdinalIgnoreCase) >= 0
+            ? "an HTML page (a gateway's error page?)"
+            : $"{result.Body.Length} bytes of {result.ContentType ?? "unknown content"}";
+
+    private static bool IsIdentifier(string? code) =>
+        !string.IsNullOrEmpty(code) && code!.Length <= 100 && code.All(c => char.IsLetterOrDigit(c) || c == '_' || c == '.');
+
+    /// <summary>A success body that should be JSON but is not (truncated, or HTML from a gateway).</summary>
+    public static ITwinAuthException NotJson(HttpResult result) =>
+        new(ITwinErrorIds.ResponseNotJson, ITwinErrorCategory.InvalidResult,
+            $"{result.Target} answered {(int)result.StatusCode} but its body is not valid JSON ({Describe(result)}); " +
+            "the response may have been cut short or replaced by a gateway. Use -Raw to see it.", result.Target);
+}

@@ -1,0 +1,52 @@
+using System;
+using System.Globalization;
+using System.Text.Json;
+
+namespace ITwinAuth.Core;
+
+/// <summary>Small, forgiving readers over System.Text.Json elements: a missing or mistyped field is
+/// null, never an exception.</summary>
+internal static class JsonRead
+{
+    public static JsonDocument? TryParse(byte[] body)
+    {
+        if (body.Length == 0) return null;
+        try
+        {
+            return JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 256 });
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    public static JsonElement? Property(this JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) ? value : null;
+
+    public static string? String(this JsonElement element, string name) =>
+        element.Property(name) is { ValueKind: JsonValueKind.String } value ? value.GetString() : null;
+
+    public static long? Integer(this JsonElement element, string name)
+    {
+        switch (element.Property(name))
+        {
+            case { ValueKind: JsonValueKind.Number } number:
+                if (number.TryGetInt64(out var whole)) return whole;
+                return number.TryGetDouble(out var real) && real is >= long.MinValue and <= long.MaxValue ? (long)real : null;
+            case { ValueKind: JsonValueKind.String } text:
+                return long.TryParse(text.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed : null;
+            default:
+                return null;
+        }
+    }
+
+    public static DateTimeOffset? Date(this JsonElement element, string name) =>
+        element.String(name) is { } text &&
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var date)
+            ? date
+            : null;
+
+    public static Guid Guid(this JsonElement element, string name) =>
+        element.String(name) is { } text && System.Guid.TryParse(text, out var id) ? id : System.Guid.Empty;
+}

@@ -1,0 +1,63 @@
+using System;
+using System.Security;
+using ITwinAuth.Core;
+
+namespace ITwinAuth;
+
+/// <summary>
+/// An access token from the iTwin identity service. The token itself is only ever a
+/// <see cref="SecureString"/> (usable with Invoke-RestMethod -Authentication Bearer -Token);
+/// nothing here prints it.
+/// </summary>
+public sealed class ITwinAccessToken
+{
+    internal ITwinAccessToken(SecureString token, string tokenType, TimeSpan lifetime, DateTimeOffset issuedOn,
+        long expiresAtTimestamp, string[] scopes, string clientId, Uri authority, TokenCacheKey key, bool fromCache)
+    {
+        token.MakeReadOnly();
+        SecureToken = token;
+        TokenType = tokenType;
+        Lifetime = lifetime;
+        IssuedOn = issuedOn;
+        ExpiresOn = issuedOn + lifetime;
+        ExpiresAtTimestamp = expiresAtTimestamp;
+        Scopes = scopes;
+        ClientId = clientId;
+        Authority = authority;
+        Key = key;
+        FromCache = fromCache;
+    }
+
+    public string ClientId { get; }
+    public string[] Scopes { get; }
+    public string TokenType { get; }
+    public DateTimeOffset IssuedOn { get; }
+    public DateTimeOffset ExpiresOn { get; }
+    public Uri Authority { get; }
+
+    /// <summary>True when this call was answered from the in-memory cache.</summary>
+    public bool FromCache { get; }
+
+    /// <summary>Time left before expiry, by the monotonic clock.</summary>
+    public TimeSpan ExpiresIn
+    {
+        get
+        {
+            var left = MonotonicClock.Until(ExpiresAtTimestamp);
+            return left > TimeSpan.Zero ? left : TimeSpan.Zero;
+        }
+    }
+
+    /// <summary>The token, as a copy the caller may dispose without harming the cache.</summary>
+    public SecureString Token => SecureToken.Copy();
+
+    internal SecureString SecureToken { get; }
+    internal TimeSpan Lifetime { get; }
+    internal long ExpiresAtTimestamp { get; }
+    internal TokenCacheKey Key { get; }
+
+    internal ITwinAccessToken AsCacheHit() =>
+        new(SecureToken, TokenType, Lifetime, IssuedOn, ExpiresAtTimestamp, Scopes, ClientId, Authority, Key, fromCache: true);
+
+    public override string ToString() => $"{TokenType} token for {ClientId} (expires {ExpiresOn:u})";
+}

@@ -1,0 +1,130 @@
+using System;
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using ITwinAuth.Core;
+
+namespace ITwinAuth;
+
+/// <summary>
+/// Runs a cmdlet's work as a task that Ctrl+C (StopProcessing) cancels, while the pipeline thread
+/// pumps what the task posts: output, verbose and debug records, and calls that must run on the
+/// pipeline thread (SecretManagement). Output therefore streams while the work goes on.
+/// </summary>
+public abstract class AsyncPSCmdlet : PSCmdlet, IPipelineDispatcher, ILogSink, IDisposable
+{
+    private readonly CancellationTokenSource _cancel = new();
+    private BlockingCollection<Action>? _queue;
+
+
+    protected virtual Task BeginProcessingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    protected virtual Task ProcessRecordAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    protected virtual Task EndProcessingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    protected sealed override void BeginProcessing() => Run(BeginProcessingAsync);
+    protected sealed override void ProcessRecord() => Run(ProcessRecordAsync);
+    protected sealed override void EndProcessing() => Run(EndProcessingAsync);
+    protected override void StopProcessing() => _cancel.Cancel();
+
+    private void Run(Func<CancellationToken, Task> work)
+    {
+        var queue = new BlockingCollection<Action>();
+        _queue = queue;
+        var task = Task.Run(async () =>
+        {
+            try { await work(_cancel.Token).ConfigureAwait(false); }
+            finally { queue.CompleteAdding(); }
+        });
+
+        try
+        {
+            foreach (var action in queue.GetConsumingEnumerable()) action();
+        }
+        catch
+        {
+            // Downstream stopped (Select-Object -First) or a write failed: stop the work too.
+            _cancel.Cancel();
+            throw;
+        }
+        finally
+        {
+            _queue = null;
+        }
+
+        try
+        {
+            task.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (_cancel.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (ITwinAuthException ex)
+        {
+            ThrowTerminatingError(ErrorRecords.From(ex));
+        }
+    }
+
+    private bool Post(Action action)
+    {
+        var queue = _queue;
+        if (queue is null) return false;
+        try
+        {
+            queue.Add(action);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false; // the pump has ended
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<T> InvokeAsync<T>(Func<T> function, CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var registration = cancellationToken.Register(() => done.TrySetCanceled(cancellationToken));
+        var posted = Post(() =>
+        {
+            registration.Dispose();
+            if (done.Task.IsCompleted) return;
+            try { done.TrySetResult(function()); }
+            catch (Exception ex) { done.TrySetException(ex); }
+        });
+        if (!posted)
+        {
+            registration.Dispose();
+            done.TrySetCanceled();
+        }
+        return done.Task;
+    }
+
+    /// <summary>Runs an action on the pipeline thread and waits until it has run.</summary>
+    protected Task InvokeAsync(Action action, CancellationToken cancellationToken) =>
+        InvokeAsync(() => { action(); return true; }, cancellationToken);
+
+    protected void WriteObjectAsync(object? value) => Post(() => WriteObject(value));
+    protected void WriteErrorAsync(ErrorRecord record) => Post(() => WriteError(record));
+    protected void WriteWarningAsync(string message) => Post(() => WriteWarning(message));
+
+    void ILogSink.Verbose(string message) => Post(() => WriteVerbose(message));
+
+    void ILogSink.Debug(string message) => Post(() =>
+    {
+        // Windows PowerShell's -Debug means Inquire, which prompts; the module never prompts.
+        if (GetVariableValue("DebugPreference") is ActionPreference.Inquire)
+            WriteVerbose("DEBUG: " + message);
+        else
+            WriteDebug(message);
+    });
+
+    protected ILogSink Log => this;
+
+    public void Dispose()
+    {
+        _cancel.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

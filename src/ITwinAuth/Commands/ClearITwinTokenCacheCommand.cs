@@ -1,0 +1,32 @@
+using System;
+using System.Management.Automation;
+using ITwinAuth.Core;
+
+namespace ITwinAuth.Commands;
+
+/// <summary>Forgets cached tokens: all of them, or one connection's. The next request signs in again.</summary>
+[Cmdlet(VerbsCommon.Clear, "ITwinTokenCache", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(void))]
+public sealed class ClearITwinTokenCacheCommand : PSCmdlet
+{
+    [Parameter(ValueFromPipeline = true)]
+    public ITwinConnection? Connection { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var target = Connection is null ? "all cached iTwin tokens" : $"cached tokens of {Connection.ClientId} at {Connection.Authority}";
+        if (!ShouldProcess(target, "Clear")) return;
+        int removed;
+        if (Connection is null)
+        {
+            removed = TokenCache.Shared.Clear();
+        }
+        else
+        {
+            var authority = Connection.Authority.GetLeftPart(UriPartial.Path).TrimEnd('/').ToLowerInvariant();
+            var clientId = Connection.ClientId;
+            removed = TokenCache.Shared.Clear(k => k.ClientId == clientId && k.Authority == authority);
+        }
+        WriteVerbose($"Cleared {removed} cached token(s).");
+    }
+}

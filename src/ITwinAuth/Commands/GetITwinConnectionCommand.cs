@@ -1,0 +1,18 @@
+using System.Management.Automation;
+
+namespace ITwinAuth.Commands;
+
+/// <summary>The session's current connection: app, hosts, scopes, where the secret comes from, when
+/// its token expires. Never a secret or a token.</summary>
+[Cmdlet(VerbsCommon.Get, "ITwinConnection")]
+[OutputType(typeof(ITwinConnection))]
+public sealed class GetITwinConnectionCommand : PSCmdlet
+{
+    protected override void EndProcessing()
+    {
+        if (ITwinSession.Current is { } connection)
+            WriteObject(connection);
+        else
+            WriteVerbose("There is no current connection; sign in with Get-ITwinServiceToken.");
+    }
+}

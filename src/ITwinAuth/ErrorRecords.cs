@@ -1,0 +1,31 @@
+using System;
+using System.Linq;
+using System.Management.Automation;
+
+namespace ITwinAuth;
+
+/// <summary>Turns the core's exceptions into error records: the ErrorId, the category by name, the
+/// target as text (input, or "METHOD uri"), the server's details in ErrorDetails.</summary>
+internal static class ErrorRecords
+{
+    public static ErrorRecord From(ITwinAuthException ex)
+    {
+        var category = Enum.TryParse<ErrorCategory>(ex.Category.ToString(), out var parsed) ? parsed : ErrorCategory.NotSpecified;
+        var record = new ErrorRecord(ex, ex.ErrorId, category, ex.Target);
+        if (ex is ITwinApiException api && api.Details.Count > 0)
+        {
+            var details = string.Join(Environment.NewLine, api.Details.Select(d =>
+                $"  {d.Code}: {d.Message}{(d.Target is null ? string.Empty : $" (target: {d.Target})")}"));
+            record.ErrorDetails = new ErrorDetails(ex.Message + Environment.NewLine + details);
+        }
+        else if (ex.ResponseBody is not null)
+        {
+            record.ErrorDetails = new ErrorDetails(ex.Message);
+        }
+        return record;
+    }
+
+    public static ErrorRecord Create(string errorId, ErrorCategory category, string message, object? target) =>
+        new(new ITwinAuthException(errorId, Enum.TryParse<ITwinErrorCategory>(category.ToString(), out var c) ? c : ITwinErrorCategory.NotSpecified,
+            message, target?.ToString()), errorId, category, target);
+}

@@ -1,0 +1,112 @@
+using ITwinAuth.Emulator;
+using Xunit;
+
+namespace ITwinAuth.Core.Tests;
+
+[Collection(EmulatorCollection.Name)]
+public sealed class CacheTests(EmulatorFixture emulator)
+{
+    [Fact]
+    public async Task Fifty_concurrent_callers_on_a_cold_cache_make_one_token_request()
+    {
+        var app = emulator.Register();
+        var before = emulator.Stats.TokensIssued;
+        var start = new ManualResetEventSlim();
+        var callers = Enumerable.Range(0, 50).Select(_ => Task.Run(async () =>
+        {
+            start.Wait();
+            return await ConnectionTokenSource.AcquireAsync(emulator.Connect(app), InlineDispatcher.Instance, false, NullLogSink.Instance, default);
+        })).ToArray();
+        start.Set();
+        var tokens = await Task.WhenAll(callers);
+
+        Assert.Equal(1, emulator.Stats.TokensIssued - before);
+        Assert.Single(tokens.Select(t => t.ExpiresAtTimestamp).Distinct());
+    }
+
+    [Fact]
+    public async Task A_fresh_token_comes_from_the_cache_without_a_request()
+    {
+        var app = emulator.Register();
+        var connection = emulator.Connect(app);
+        var first = await ConnectionTokenSource.AcquireAsync(connection, InlineDispatcher.Instance, false, NullLogSink.Instance, default);
+        var before = emulator.Stats.TokenRequests;
+        var second = await ConnectionTokenSource.AcquireAsync(connection, InlineDispatcher.Instance, false, NullLogSink.Instance, default);
+
+        Assert.False(first.FromCache);
+        Assert.True(second.FromCache);
+        Assert.Equal(before, emulator.Stats.TokenRequests);
+    }
+
+    [Fact]
+    public async Task Force_always_requests_a_new_token()
+    {
+        var app = emulator.Register();
+        var connection = emulator.Connect(app);
+        await ConnectionTokenSource.AcquireAsync(connection, InlineDispatcher.Instance, false, NullLogSink.Instance, default);
+        var before = emulator.Stats.TokensIssued;
+        var forced = await ConnectionTokenSource.AcquireAsync(connection, InlineDispatcher.Instance, true, NullLogSink.Instance, default);
+        Assert.False(forced.FromCache);
+        Assert.Equal(before + 1, emulator.Stats.TokensIssued);
+    }
+
+    [Fact]
+    public async Task A_token_inside_its_refresh_margin_is_renewed()
+    {
+        // A 3 s lifetime: the margin is a tenth (0.3 s); past lifetime minus margin the token is renewed.
+        var app = emulator.Register(lifetime: 3);
+        var connection = emulator.Connect(app);
+        var first = await ConnectionTokenSource.AcquireAsync(connection, InlineDispatcher.Instance, false, NullLogSink.Instance, default);
+        await Task.Delay(first.ExpiresIn - TokenCache.MarginFor(first.Lifetime, null) + TimeSpan.FromMilliseconds(50));
+        var before = emulator.Stats.TokensIssued;
+        var second = await ConnectionTokenSource.AcquireAsync(connection, InlineDispatcher.Instance, false, NullLogSink.Instance, default);
+        Assert.False(second.FromCache);
+        Assert.Equal(before + 1, emulator.Stats.TokensIssued);
+    }
+
+    [Theory]
+    [InlineData(3600, 300)]
+    [InlineData(600, 60)]
+    [InlineData(10, 1)]
+    public void Margin_is_five_minutes_or_a_tenth_of_short_lifetimes(int lifetime, int margin) =>
+        Assert.Equal(TimeSpan.FromSeconds(margin), TokenCache.MarginFor(TimeSpan.FromSeconds(lifetime), null));
+
+    [Fact]
+    public async Task A_rotated_secret_never_reuses_the_old_token()
+    {
+        var app = emulator.Register("first-secret");
+        var old = await ConnectionTokenSource.AcquireAsync(emulator.Connect(app), InlineDispatcher.Instance, false, NullLogSink.Instance, default);
+        app.ClientSecret = "second-secret";
+        var before = emulator.Stats.TokensIssued;
+        var renewed = await ConnectionTokenSource.AcquireAsync(emulator.Connect(app), InlineDispatcher.Instance, false, NullLogSink.Instance, default);
+        Assert.False(renewed.FromCache);
+        Assert.Equal(before + 1, emulator.Stats.TokensIssued);
+        Assert.NotEqual(old.Key, renewed.Key);
+    }
+
+    [Fact]
+    public async Task A_failed_request_reaches_every_waiter_and_is_not_cached()
+    {
+        var app = emulator.Register();
+        emulator.Arm(new FaultRule { Path = "/connect/token", Status = 400, Body = "{\"error\":\"invalid_request\"}", Times = 1, DelayMs = 200 });
+        var callers = Enumerable.Range(0, 5).Select(_ => ConnectionTokenSource.AcquireAsync(
+            emulator.Connect(app), InlineDispatcher.Instance, false, NullLogSink.Instance, default)).ToArray();
+        foreach (var caller in callers)
+            Assert.Equal(ITwinErrorIds.InvalidTokenRequest, (await Assert.ThrowsAsync<ITwinApiException>(() => caller)).ErrorId);
+
+        var token = await ConnectionTokenSource.AcquireAsync(emulator.Connect(app), InlineDispatcher.Instance, false, NullLogSink.Instance, default);
+        Assert.False(token.FromCache);
+    }
+
+    [Fact]
+    public void Cache_keys_ignore_scope_order_and_differ_by_secret()
+    {
+        var authority = new Uri("https://ims.example/");
+        var a = TokenCacheKey.For(authority, new ServiceCredential("c", SecretText.ToSecureString("s1")), TokenClient.ValidateScopes(new[] { "b a" }));
+        var b = TokenCacheKey.For(new Uri("https://IMS.example"), new ServiceCredential("c", SecretText.ToSecureString("s1")), TokenClient.ValidateScopes(new[] { "a", "b" }));
+        var c = TokenCacheKey.For(authority, new ServiceCredential("c", SecretText.ToSecureString("s2")), TokenClient.ValidateScopes(new[] { "a b" }));
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, c);
+        Assert.DoesNotContain("s1", a.ToString());
+    }
+}
