@@ -119,33 +119,10 @@ function Invoke-Test {
 
 function Invoke-Demo {
     Invoke-Build
-    Import-Module (Join-Path $root 'tests/Emulator.psm1') -Force
-    $emulator = Start-ITwinEmulator -EmulatorPath $emulatorDll
-    try {
-        Write-Host "`n1. Register a service application (the emulator stands in for 'My apps')" -ForegroundColor Cyan
-        $app = Register-EmulatorApp -Emulator $emulator -Scopes 'itwin-platform'
-        Write-Host "   client_id: $($app.client_id)`n   client_secret: ********  (shown once, keep it in a vault)`n   scope: $($app.scope)"
-        $env:ITWINAUTH_DEMO_SECRET = $app.client_secret
-        $script = @"
-`$ErrorActionPreference = 'Stop'
-Import-Module '$(Join-Path $moduleRoot 'ITwinAuth.psd1')'
-Write-Host "`n2. Get an access token (client credentials; discovery at $($emulator.Authority))" -ForegroundColor Cyan
-`$secret = ConvertTo-SecureString -String `$env:ITWINAUTH_DEMO_SECRET -AsPlainText -Force
-Remove-Item Env:ITWINAUTH_DEMO_SECRET
-Get-ITwinServiceToken -ClientId '$($app.client_id)' -ClientSecret `$secret -Scope itwin-platform ``
-    -Authority '$($emulator.Authority)' -ApiBaseUri '$($emulator.ApiBaseUri)' | Format-Table | Out-Host
-Write-Host '3. Prove the token: GET /users/me' -ForegroundColor Cyan
-Get-ITwinMe | Format-List | Out-Host
-"@
-        $pwsh = Get-PwshCommand
-        & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script
-        if ($LASTEXITCODE -ne 0) { throw "The demo failed (exit code $LASTEXITCODE)." }
-        Write-Host 'The tutorial ran end to end.' -ForegroundColor Green
-    }
-    finally {
-        Remove-Item Env:ITWINAUTH_DEMO_SECRET -ErrorAction Ignore
-        Stop-ITwinEmulator -Emulator $emulator
-    }
+    $pwsh = Get-PwshCommand
+    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File (Join-Path $root 'tests/Invoke-Tutorial.ps1') `
+        -ModulePath (Join-Path $moduleRoot 'ITwinAuth.psd1') -EmulatorPath $emulatorDll
+    if ($LASTEXITCODE -ne 0) { throw "The demo failed (exit code $LASTEXITCODE)." }
 }
 
 function Invoke-Package {

@@ -8,6 +8,7 @@ public sealed class EmulatorStats
     private int _tokenRequests;
     private int _tokensIssued;
     private int _apiRequests;
+    private int _apiUnauthorized;
     private int _connectionsOpened;
     private int _connectionsOpen;
     private int _connectionsOpenPeak;
@@ -18,6 +19,10 @@ public sealed class EmulatorStats
     public int TokenRequests => Volatile.Read(ref _tokenRequests);
     public int TokensIssued => Volatile.Read(ref _tokensIssued);
     public int ApiRequests => Volatile.Read(ref _apiRequests);
+
+    /// <summary>API requests JwtBearer refused (missing, invalid or expired token).</summary>
+    public int ApiUnauthorized => Volatile.Read(ref _apiUnauthorized);
+    public void Unauthorized() => Interlocked.Increment(ref _apiUnauthorized);
 
     public void TokenRequested() => Interlocked.Increment(ref _tokenRequests);
     public void TokenIssued() => Interlocked.Increment(ref _tokensIssued);
@@ -45,6 +50,7 @@ public sealed class EmulatorStats
         Interlocked.Exchange(ref _tokenRequests, 0);
         Interlocked.Exchange(ref _tokensIssued, 0);
         Interlocked.Exchange(ref _apiRequests, 0);
+        Interlocked.Exchange(ref _apiUnauthorized, 0);
         Interlocked.Exchange(ref _connectionsOpened, 0);
         Interlocked.Exchange(ref _connectionsOpenPeak, Volatile.Read(ref _connectionsOpen));
         ForeignRequests.Clear();
@@ -56,6 +62,7 @@ public sealed class EmulatorStats
         tokenRequests = TokenRequests,
         tokensIssued = TokensIssued,
         apiRequests = ApiRequests,
+        apiUnauthorized = ApiUnauthorized,
         connectionsOpened = Volatile.Read(ref _connectionsOpened),
         connectionsOpen = Volatile.Read(ref _connectionsOpen),
         connectionsOpenPeak = Volatile.Read(ref _connectionsOpenPeak),

@@ -27,6 +27,7 @@ public static class PlatformApi
                 OnChallenge = async context =>
                 {
                     context.HandleResponse();
+                    state.Stats.Unauthorized();
                     var noHeader = !context.Request.Headers.ContainsKey("Authorization");
                     context.Response.StatusCode = 401;
                     context.Response.ContentType = "application/json";

@@ -29,6 +29,13 @@ public sealed class Page : IDisposable
 
     public void Dispose() => _document.Dispose();
 
+    /// <summary>A JSON body that is not paged (no next link is looked for).</summary>
+    public static Page ReadBody(HttpResult result)
+    {
+        var document = JsonRead.TryParse(result.Body) ?? throw ApiErrors.NotJson(result);
+        return new Page(document, null, document.RootElement, null);
+    }
+
     public static Page Read(HttpResult result, Uri apiBaseUri)
     {
         var document = JsonRead.TryParse(result.Body) ?? throw ApiErrors.NotJson(result);

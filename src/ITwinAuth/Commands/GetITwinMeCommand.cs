@@ -15,7 +15,14 @@ public sealed class GetITwinMeCommand : ITwinRequestCmdlet
     {
         var tokens = ResolveTokens();
         var call = ApiClient.NewCall(HttpMethod.Get, ApiClient.Resolve(tokens.ApiBaseUri, "users/me", null, null), tokens, null, null);
-        var result = await ApiClient.SendAsync(call, allowErrorStatus: false, Log, cancellationToken).ConfigureAwait(false);
-        WriteObjectAsync(ApiClient.ParseUser(result));
+        try
+        {
+            var result = await ApiClient.SendAsync(call, allowErrorStatus: false, Log, cancellationToken).ConfigureAwait(false);
+            WriteObjectAsync(ApiClient.ParseUser(result));
+        }
+        catch (ITwinAuthException ex)
+        {
+            WriteErrorAsync(ErrorRecords.From(ex));
+        }
     }
 }

@@ -1,0 +1,53 @@
+# Dot-sourced by every Pester file: the built module, the emulator helpers, and small helpers.
+$ErrorActionPreference = 'Stop'
+if (-not $env:ITWINAUTH_MODULE) { throw 'Run the tests with ./build.ps1 -Task Test (ITWINAUTH_MODULE is not set).' }
+Import-Module (Join-Path $PSScriptRoot '../Emulator.psm1') -Force
+Import-Module $env:ITWINAUTH_MODULE -Force
+
+function New-TestApp {
+    param([Parameter(Mandatory)] $Emulator, [string] $Secret, [string[]] $Scopes, [int] $TokenLifetimeSeconds)
+    $registration = @{ Emulator = $Emulator }
+    if ($Secret) { $registration.ClientSecret = $Secret }
+    if ($Scopes) { $registration.Scopes = $Scopes }
+    if ($TokenLifetimeSeconds) { $registration.TokenLifetimeSeconds = $TokenLifetimeSeconds }
+    $app = Register-EmulatorApp @registration
+    [pscustomobject]@{
+        ClientId     = $app.client_id
+        Secret       = $app.client_secret
+        SecureSecret = ConvertTo-SecureString -String $app.client_secret -AsPlainText -Force
+        UserId       = $app.user_id
+    }
+}
+
+function Connect-TestApp {
+    param([Parameter(Mandatory)] $Emulator, [Parameter(Mandatory)] $App, [hashtable] $With = @{})
+    Get-ITwinServiceToken -ClientId $App.ClientId -ClientSecret $App.SecureSecret -Authority $Emulator.Authority `
+        -ApiBaseUri $Emulator.ApiBaseUri @With
+}
+
+function Get-PlainToken([Parameter(Mandatory)] $Token) {
+    [System.Net.NetworkCredential]::new('', $Token.Token).Password
+}
+
+# The error a command raises, terminating or not, as an ErrorRecord.
+function Get-ErrorRecord([Parameter(Mandatory)] [scriptblock] $ScriptBlock) {
+    try {
+        & $ScriptBlock -ErrorAction Stop | Out-Null
+    }
+    catch {
+        return $_
+    }
+    throw 'The command raised no error.'
+}
+
+# A fresh pwsh of the same version as this one.
+function Invoke-ChildPwsh {
+    param([Parameter(Mandatory)] [string[]] $ArgumentList)
+    $process = [Environment]::ProcessPath
+    [string[]] $prefix = if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' } else { @() }
+    $output = & $process @prefix @ArgumentList 2>&1 | Out-String
+    [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = $output }
+}
+
+# .NET stack frames look like "   at Namespace.Type.Method(...)": none may reach the user.
+$script:StackTracePattern = '(?m)^\s+at [A-Za-z_][\w.`<>]+\.[\w<>]+\('

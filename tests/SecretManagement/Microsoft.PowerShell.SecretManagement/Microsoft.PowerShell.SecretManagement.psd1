@@ -1,0 +1,18 @@
+# A TEST DOUBLE of Microsoft.PowerShell.SecretManagement 1.1.2, for this repository's tests only:
+# the real module is not served on the build machines. It follows the consumer contract recorded in
+# shared/SECRETMANAGEMENT.md (types returned per stored kind, -AsPlainText, metadata, and failures)
+# and keeps vaults in memory. Users install the real module from the PowerShell Gallery.
+@{
+    RootModule        = 'Microsoft.PowerShell.SecretManagement.psm1'
+    ModuleVersion     = '1.1.2'
+    GUID              = 'a5c858f6-4a8e-41f1-b1ee-0e2ed1b4b5b1'
+    Author            = 'ITwinAuth tests (stand-in)'
+    Description       = 'Test stand-in for Microsoft.PowerShell.SecretManagement.'
+    PowerShellVersion = '5.1'
+    FunctionsToExport = @('Get-Secret', 'Set-Secret', 'Get-SecretInfo', 'Set-SecretInfo', 'Remove-Secret',
+        'Get-SecretVault', 'Register-SecretVault', 'Unregister-SecretVault', 'Unlock-SecretVault', 'Test-SecretVault',
+        'Lock-StandInVault')
+    CmdletsToExport   = @()
+    AliasesToExport   = @()
+    VariablesToExport = @()
+}
