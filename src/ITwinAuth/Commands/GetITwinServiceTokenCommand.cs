@@ -94,8 +94,10 @@ public sealed class GetITwinServiceTokenCommand : AsyncPSCmdlet
             case VaultSet:
                 Log.Verbose($"Reading secret '{SecretName}'{(Vault is null ? string.Empty : $" from vault '{Vault}'")} and its metadata.");
                 var stored = await InvokeAsync(() => VaultCredentialSource.Read(SecretName!, Vault, withMetadata: true), cancellationToken).ConfigureAwait(false);
-                var vaultCredential = new ServiceCredential(ClientId ?? stored.ClientId ?? string.Empty, stored.Secret!);
-                source = new VaultCredentialSource(SecretName!, Vault, ClientId ?? stored.ClientId);
+                var vaultClientId = ClientId ?? stored.ClientId;
+                if (string.IsNullOrWhiteSpace(vaultClientId)) throw VaultCredentialSource.MissingClientId(SecretName!);
+                var vaultCredential = new ServiceCredential(vaultClientId!, stored.Secret!);
+                source = new VaultCredentialSource(SecretName!, Vault, vaultClientId);
                 clientId = vaultCredential.ClientId;
                 (scope, authority, apiBase) = (stored.Scope, stored.Authority, stored.ApiBaseUri);
                 break;

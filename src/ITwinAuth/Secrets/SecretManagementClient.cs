@@ -32,7 +32,7 @@ internal static class SecretManagementClient
     public static IDictionary? ReadMetadata(string name, string? vault)
     {
         var results = Invoke(GetSecretInfo, name, vault, ps => ps.AddParameter("Name", name));
-        var info = results.FirstOrDefault(r => string.Equals(r.Properties["Name"]?.Value as string, name, StringComparison.OrdinalIgnoreCase))
+        var info = results.FirstOrDefault(r => string.Equals(NameOf(r), name, StringComparison.OrdinalIgnoreCase))
                    ?? results.FirstOrDefault();
         return info?.Properties["Metadata"]?.Value switch
         {
@@ -49,7 +49,7 @@ internal static class SecretManagementClient
         {
             using var ps = PowerShell.Create(RunspaceMode.CurrentRunspace);
             return ps.AddCommand(GetSecretVault).AddParameter("ErrorAction", "Ignore").Invoke()
-                .Select(v => v.Properties["Name"]?.Value as string).Where(n => n is not null).Select(n => n!).ToArray();
+                .Select(NameOf).Where(n => n is not null).Select(n => n!).ToArray();
         }
         catch (Exception)
         {
@@ -64,7 +64,7 @@ internal static class SecretManagementClient
             using var ps = PowerShell.Create(RunspaceMode.CurrentRunspace);
             ps.AddCommand(GetSecretInfo).AddParameter("ErrorAction", "Ignore");
             if (!string.IsNullOrEmpty(vault)) ps.AddParameter("Vault", vault);
-            return ps.Invoke().Select(v => v.Properties["Name"]?.Value as string).Where(n => n is not null).Select(n => n!).ToArray();
+            return ps.Invoke().Select(NameOf).Where(n => n is not null).Select(n => n!).ToArray();
         }
         catch (Exception)
         {
@@ -72,12 +72,19 @@ internal static class SecretManagementClient
         }
     }
 
+    /// <summary>A result's Name, whether the vault gave a string or a PSObject around one.</summary>
+    private static string? NameOf(PSObject result) =>
+        result.Properties["Name"]?.Value is { } value ? (value is PSObject wrapped ? wrapped.BaseObject : value) as string : null;
+
     private static Collection<PSObject> Invoke(string command, string name, string? vault, Action<PowerShell> parameters)
     {
         using var ps = PowerShell.Create(RunspaceMode.CurrentRunspace);
         ps.AddCommand(command);
         parameters(ps);
         if (!string.IsNullOrEmpty(vault)) ps.AddParameter("Vault", vault);
+        // The caller's $ErrorActionPreference must not turn "not found" or "locked" into exceptions:
+        // SecretManagement reports those as error records, and they are read below.
+        ps.AddParameter("ErrorAction", ActionPreference.Continue);
         Collection<PSObject> results;
         try
         {
@@ -91,7 +98,7 @@ internal static class SecretManagementClient
         {
             throw NotInstalled();
         }
-        catch (RuntimeException ex) when (Mentions(ex, "vault not found", "not found in registry", "was not found"))
+        catch (RuntimeException ex) when (Mentions(ex, "vault not found", "not found in registry"))
         {
             throw new ITwinAuthException(ITwinErrorIds.VaultNotFound, ITwinErrorCategory.ObjectNotFound,
                 $"The SecretManagement vault '{vault}' is not registered. List vaults with Get-SecretVault, " +

@@ -47,10 +47,7 @@ internal sealed class VaultCredentialSource : CredentialSource
         {
             var secret = Read(_secretName, _vault, withMetadata: _clientId is null);
             var clientId = _clientId ?? secret.ClientId;
-            if (string.IsNullOrWhiteSpace(clientId))
-                throw new ITwinAuthException(ITwinErrorIds.ClientIdMissing, ITwinErrorCategory.InvalidArgument,
-                    $"The secret '{_secretName}' holds no client id. Give -ClientId, store a PSCredential whose user name is the client id, " +
-                    $"or add it as metadata: Set-SecretInfo -Name {_secretName} -Metadata @{{ ClientId = 'service-...' }}.", _secretName);
+            if (string.IsNullOrWhiteSpace(clientId)) throw MissingClientId(_secretName);
             return new ServiceCredential(clientId!, secret.Secret!);
         }, cancellationToken);
 
@@ -102,6 +99,11 @@ internal sealed class VaultCredentialSource : CredentialSource
         }
         return result;
     }
+
+    public static ITwinAuthException MissingClientId(string secretName) =>
+        new(ITwinErrorIds.ClientIdMissing, ITwinErrorCategory.InvalidArgument,
+            $"The secret '{secretName}' holds no client id. Give -ClientId, store a PSCredential whose user name is the client id, " +
+            $"or add it as metadata: Set-SecretInfo -Name {secretName} -Metadata @{{ ClientId = 'service-...' }}.", secretName);
 
     private static ITwinAuthException Unusable(string name, string what) =>
         new(ITwinErrorIds.SecretTypeNotSupported, ITwinErrorCategory.InvalidType,

@@ -33,39 +33,36 @@ function Write-Locked([string] $VaultName, $Cmdlet) {
     $Cmdlet.WriteError([System.Management.Automation.ErrorRecord]::new($exception, 'GetSecretException', 'InvalidOperation', $VaultName))
 }
 
-# What the real module hands back for each stored kind.
+# What the real module hands back for each stored kind. (if/elseif, not switch: switch would
+# enumerate a byte[].)
 function ConvertTo-Returned($Value, [switch] $AsPlainText) {
-    switch ($Value) {
-        { $_ -is [pscredential] } { return $_ }
-        { $_ -is [byte[]] } { return , $_ }
-        { $_ -is [securestring] } {
-            if ($AsPlainText) { return [System.Net.NetworkCredential]::new('', $_).Password } else { return $_.Copy() }
+    if ($Value -is [pscredential]) { return $Value }
+    if ($Value -is [byte[]]) { return , $Value }
+    if ($Value -is [securestring]) {
+        if ($AsPlainText) { return [System.Net.NetworkCredential]::new('', $Value).Password } else { return $Value.Copy() }
+    }
+    if ($Value -is [string]) {
+        if ($AsPlainText) { return $Value } else { return (ConvertTo-SecureString -String $Value -AsPlainText -Force) }
+    }
+    if ($Value -is [hashtable]) {
+        $copy = @{}
+        foreach ($key in $Value.Keys) {
+            $item = $Value[$key]
+            if ($item -is [string] -and -not $AsPlainText) { $item = ConvertTo-SecureString -String $item -AsPlainText -Force }
+            elseif ($item -is [securestring] -and $AsPlainText) { $item = [System.Net.NetworkCredential]::new('', $item).Password }
+            $copy[$key] = $item
         }
-        { $_ -is [string] } {
-            if ($AsPlainText) { return $_ } else { return (ConvertTo-SecureString -String $_ -AsPlainText -Force) }
-        }
-        { $_ -is [hashtable] } {
-            $copy = @{}
-            foreach ($key in $_.Keys) {
-                $item = $_[$key]
-                if ($item -is [string] -and -not $AsPlainText) { $item = ConvertTo-SecureString -String $item -AsPlainText -Force }
-                elseif ($item -is [securestring] -and $AsPlainText) { $item = [System.Net.NetworkCredential]::new('', $item).Password }
-                $copy[$key] = $item
-            }
-            return $copy
-        }
+        return $copy
     }
 }
 
 function Get-SecretType($Value) {
-    switch ($Value) {
-        { $_ -is [pscredential] } { 'PSCredential'; break }
-        { $_ -is [securestring] } { 'SecureString'; break }
-        { $_ -is [string] } { 'String'; break }
-        { $_ -is [hashtable] } { 'Hashtable'; break }
-        { $_ -is [byte[]] } { 'ByteArray'; break }
-        default { 'Unknown' }
-    }
+    if ($Value -is [pscredential]) { return 'PSCredential' }
+    if ($Value -is [securestring]) { return 'SecureString' }
+    if ($Value -is [string]) { return 'String' }
+    if ($Value -is [hashtable]) { return 'Hashtable' }
+    if ($Value -is [byte[]]) { return 'ByteArray' }
+    return 'Unknown'
 }
 
 function Get-Secret {
@@ -105,7 +102,6 @@ function Set-Secret {
     if (-not $Vault) { $Vault = @($script:Vaults.Keys | Where-Object { $script:Vaults[$_].IsDefault })[0] }
     $entry = Get-VaultOrThrow $Vault $PSCmdlet
     if ($entry.Locked) { Write-Locked $Vault $PSCmdlet; return }
-    if ($Secret -is [psobject]) { $Secret = $Secret.BaseObject }
     if ($Secret -isnot [pscredential] -and $Secret -isnot [securestring] -and $Secret -isnot [string] -and $Secret -isnot [hashtable] -and $Secret -isnot [byte[]]) {
         throw "Invalid secret type $($Secret.GetType().FullName)."
     }
