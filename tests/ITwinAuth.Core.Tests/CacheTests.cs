@@ -110,3 +110,13 @@ public sealed class CacheTests(EmulatorFixture emulator)
         Assert.DoesNotContain("s1", a.ToString());
     }
 }
+
+public sealed class ExpiryTests
+{
+    [Theory]
+    [InlineData(3600, 1000)]
+    [InlineData(2, 1000)]
+    [InlineData(1, 500)]
+    public void Expiry_keeps_a_second_of_slack_for_whole_second_JWT_timestamps(int lifetimeSeconds, int slackMilliseconds) =>
+        Assert.Equal(TimeSpan.FromMilliseconds(slackMilliseconds), TokenClient.ExpirySlack(TimeSpan.FromSeconds(lifetimeSeconds)));
+}

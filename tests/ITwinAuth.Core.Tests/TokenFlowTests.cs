@@ -193,3 +193,16 @@ public sealed class TokenFlowTests(EmulatorFixture emulator)
         Assert.Equal((HttpStatusCode)status, ex.StatusCode);
     }
 }
+
+public sealed class EnvironmentTests
+{
+    [Theory]
+    [InlineData(ITwinEnvironment.Production, "https://ims.bentley.com/", "https://api.bentley.com/")]
+    [InlineData(ITwinEnvironment.QA, "https://qa-ims.bentley.com/", "https://qa-api.bentley.com/")]
+    [InlineData(ITwinEnvironment.Dev, "https://qa-ims.bentley.com/", "https://dev-api.bentley.com/")]
+    public void Environments_map_to_the_official_hosts(ITwinEnvironment environment, string authority, string api)
+    {
+        Assert.Equal(new Uri(authority), ITwinEndpoints.AuthorityFor(environment));
+        Assert.Equal(new Uri(api), ITwinEndpoints.ApiBaseFor(environment));
+    }
+}

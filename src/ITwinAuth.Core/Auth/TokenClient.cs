@@ -92,8 +92,15 @@ public static class TokenClient
         if (string.Equals(tokenType, "bearer", StringComparison.OrdinalIgnoreCase)) tokenType = "Bearer";
 
         return new ITwinAccessToken(SecretText.ToSecureString(accessToken!), tokenType, lifetime, issuedOn,
-            MonotonicClock.After(started, lifetime), grantedScopes, clientId, authority, key, fromCache: false);
+            MonotonicClock.After(started, lifetime - ExpirySlack(lifetime)), grantedScopes, clientId, authority, key, fromCache: false);
     }
+
+    /// <summary>
+    /// A JWT's exp is in whole seconds while expires_in is rounded, so a token can die up to a second
+    /// before "request start + expires_in": expiry decisions keep that second (at most half the lifetime).
+    /// </summary>
+    internal static TimeSpan ExpirySlack(TimeSpan lifetime) =>
+        lifetime.Ticks / 2 < TimeSpan.TicksPerSecond ? TimeSpan.FromTicks(lifetime.Ticks / 2) : TimeSpan.FromSeconds(1);
 
     internal static ITwinApiException ErrorFrom(HttpResult result, string clientId, string scope)
     {
