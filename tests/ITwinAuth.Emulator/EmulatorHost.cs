@@ -67,7 +67,11 @@ public sealed class EmulatorHost : IAsyncDisposable
                 http.Response.StatusCode = 404;
                 return;
             }
-            if (port == state.ApiPort) state.Stats.ApiRequested(Record(http));
+            if (port == state.ApiPort)
+            {
+                state.Stats.ApiRequested(Record(http));
+                http.Response.Headers["X-Correlation-Id"] = Guid.NewGuid().ToString();
+            }
             await next(http);
         });
         app.Use((http, next) => state.Faults.InvokeAsync(http, ctx => next(ctx)));

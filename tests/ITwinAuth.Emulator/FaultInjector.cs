@@ -19,6 +19,8 @@ public sealed class FaultRule
     /// <summary>Retry-After as an HTTP date this many seconds from now.</summary>
     public int? RetryAfterDateSeconds { get; set; }
     public string? Body { get; set; }
+    /// <summary>A Location header, for redirects (Status 301/302/303/307/308).</summary>
+    public string? Location { get; set; }
     public string? ContentType { get; set; }
     public int DelayMs { get; set; }
     /// <summary>How many matching requests it hits; -1 for all of them.</summary>
@@ -119,6 +121,8 @@ public sealed class FaultInjector
             response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (rule.RetryAfterDateSeconds is { } dateSeconds)
             response.Headers.RetryAfter = DateTimeOffset.UtcNow.AddSeconds(dateSeconds).ToString("R");
+        if (rule.Location is not null)
+            response.Headers.Location = rule.Location;
         if (rule.Status == 429)
         {
             response.Headers["ITwinPlatform-RateLimited-Tier"] = "trial";

@@ -80,6 +80,21 @@ public static class PlatformApi
             return Results.Json(new { user = new { u.id, u.email, u.givenName, u.surname, u.organizationName } });
         }).RequireAuthorization(UsersRead);
 
+        // Not an iTwin endpoint: echoes what a request carried, so tests can see the body and headers sent.
+        api.MapMethods("/_emulator/echo", new[] { "POST", "PUT", "PATCH", "DELETE" }, async (HttpContext http) =>
+        {
+            using var reader = new StreamReader(http.Request.Body);
+            var body = await reader.ReadToEndAsync();
+            return Results.Json(new
+            {
+                method = http.Request.Method,
+                contentType = http.Request.ContentType,
+                accept = http.Request.Headers.Accept.ToString(),
+                custom = http.Request.Headers["X-Custom"].ToString(),
+                body,
+            });
+        }).RequireAuthorization(UsersRead);
+
         api.MapGet("/itwins", (HttpContext http) => Page(http, state, favoritesOnly: false)).RequireAuthorization(ITwinsRead);
         api.MapGet("/itwins/favorites", (HttpContext http) => Page(http, state, favoritesOnly: true)).RequireAuthorization(ITwinsRead);
 
