@@ -64,7 +64,13 @@ function Invoke-Build {
         New-Item -ItemType Directory -Path $bin | Out-Null
         Get-ChildItem $publish -Filter *.dll | Copy-Item -Destination $bin
     }
-    Copy-Item (Join-Path $root 'ITwinAuth.psd1') $moduleRoot
+    # The built manifest carries this version's CHANGELOG section as its release notes.
+    $changelog = (Get-Content (Join-Path $root 'CHANGELOG.md') -Raw) -replace "`r`n", "`n"
+    if ($changelog -notmatch "(?ms)^## $([regex]::Escape($version))\s*\n(.*?)(?=^## |\z)") { throw "CHANGELOG.md has no '## $version' section." }
+    $notes = $Matches[1].Trim() -replace "'", "''"
+    $manifest = (Get-Content (Join-Path $root 'ITwinAuth.psd1') -Raw) -replace "ReleaseNotes\s*=\s*'[^']*'", "ReleaseNotes = '$notes'"
+    Set-Content -Path (Join-Path $moduleRoot 'ITwinAuth.psd1') -Value $manifest -NoNewline
+    Copy-Item (Join-Path $root 'LICENSE') $moduleRoot
     Copy-Item (Join-Path $root 'src/ITwinAuth.psm1'), (Join-Path $root 'src/ITwinAuth.Format.ps1xml') $moduleRoot
     $helpBuilder = Join-Path $root 'docs/Build-Help.ps1'
     if (Test-Path $helpBuilder) { & $helpBuilder -DocsPath (Join-Path $root 'docs') -ModulePath $moduleRoot }

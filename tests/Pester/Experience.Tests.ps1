@@ -1,0 +1,165 @@
+# Issue: the PowerShell experience. Help (and every example in it, run against the emulator),
+# format views, OutputType, completion, and the manifest.
+BeforeDiscovery {
+    Import-Module $env:ITWINAUTH_MODULE -Force
+    $cmdlets = @((Get-Module ITwinAuth).ExportedCmdlets.Keys | Sort-Object)
+    $examples = foreach ($name in $cmdlets) {
+        $number = 0
+        foreach ($example in (Get-Help $name).Examples.Example) {
+            $number++
+            @{ Cmdlet = $name; Number = $number; Title = ($example.title -replace '-{3,}', '').Trim(); Code = $example.code }
+        }
+    }
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    $emulator = Start-ITwinEmulator
+    $moduleInfo = Get-Module ITwinAuth
+    $manifestPath = $env:ITWINAUTH_MODULE
+    $savedModulePath = $env:PSModulePath
+    $env:PSModulePath = (Resolve-Path (Join-Path $PSScriptRoot '../SecretManagement')).Path + [IO.Path]::PathSeparator + $env:PSModulePath
+}
+AfterAll {
+    $env:PSModulePath = $savedModulePath
+    Remove-Item Env:ITWIN_CLIENT_ID, Env:ITWIN_CLIENT_SECRET -ErrorAction Ignore
+    Stop-ITwinEmulator -Emulator $emulator
+}
+
+Describe 'Help' -Tag Experience {
+    It '<_> has a synopsis, a description, documented parameters and at least two examples' -ForEach $cmdlets {
+        $help = Get-Help $_ -Full
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        $help.Synopsis | Should -Not -Match "^\s*$_\s*\[" -Because 'a generated synopsis would be the syntax'
+        ($help.Description.Text -join '') | Should -Not -BeNullOrEmpty
+        @($help.Examples.Example).Count | Should -BeGreaterOrEqual 2
+        $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+        foreach ($parameter in (Get-Command $_).Parameters.Values | Where-Object Name -notin $common) {
+            $documented = $help.Parameters.Parameter | Where-Object Name -eq $parameter.Name
+            $documented | Should -Not -BeNullOrEmpty -Because "-$($parameter.Name) must be documented"
+            ($documented.Description.Text -join '') | Should -Not -BeNullOrEmpty -Because "-$($parameter.Name) needs a description"
+            $documented.Type.Name | Should -Not -BeNullOrEmpty
+        }
+    }
+
+    It 'has an about_ITwinAuth topic explaining connections, the cache, credential sources, environments, paging and retries' {
+        $about = Get-Help about_ITwinAuth | Out-String
+        foreach ($topic in 'Connections', 'token cache', 'Credential sources', 'Environments', 'Paging and retries') {
+            $about | Should -Match $topic
+        }
+    }
+}
+
+Describe 'Every help example runs against the emulator' -Tag Experience, Examples {
+    BeforeAll {
+        # The vocabulary the examples use: an app service-abc123 with $secret/$credential, a vault
+        # ITwin holding my-service-app, environment variables, an iTwin id, and the emulator's hosts.
+        Register-EmulatorApp -Emulator $emulator -ClientId 'service-abc123' -ClientSecret 'example-secret-1' | Out-Null
+        $secret = ConvertTo-SecureString 'example-secret-1' -AsPlainText -Force
+        $credential = [pscredential]::new('service-abc123', $secret)
+        Register-SecretVault -Name ITwin -DefaultVault
+        Set-Secret -Vault ITwin -Name my-service-app -Secret $credential
+        $env:ITWIN_CLIENT_ID = 'service-abc123'
+        $env:ITWIN_CLIENT_SECRET = 'example-secret-1'
+        $PSDefaultParameterValues['Get-ITwinServiceToken:Authority'] = $emulator.Authority
+        $PSDefaultParameterValues['Get-ITwinServiceToken:ApiBaseUri'] = $emulator.ApiBaseUri
+        Get-ITwinServiceToken -Credential $credential | Out-Null
+        $iTwinId = (Invoke-ITwinRequest -Path /itwins -Query @{ '$top' = 1 }).iTwins[0].id
+    }
+    AfterAll { $PSDefaultParameterValues.Clear() }
+
+    It '<Cmdlet> example <Number> (<Title>) runs without an error' -ForEach $examples {
+        # Under Stop, any error the example does not handle itself ends it.
+        $ErrorActionPreference = 'Stop'
+        $output = try { & ([scriptblock]::Create($Code)) *>&1 | Out-String -Width 200 } catch { "UNHANDLED: $_" }
+        $output | Should -Not -Match 'UNHANDLED|Exception' -Because $output
+    }
+}
+
+Describe 'Typed output and views' -Tag Experience {
+    It '<_> declares its OutputType' -ForEach $cmdlets {
+        (Get-Command $_).OutputType | Should -Not -BeNullOrEmpty
+    }
+
+    It 'has a format view for <_>, and Format-List * shows all its properties' -ForEach @('ITwinAuth.ITwinAccessToken', 'ITwinAuth.ITwinConnection', 'ITwinAuth.ITwinUser') {
+        Get-FormatData -TypeName $_ | Should -Not -BeNullOrEmpty
+        $type = $_ -as [type]
+        $type | Should -Not -BeNullOrEmpty -Because 'the type must be usable by name in scripts'
+    }
+
+    It 'shows short views to people and full, well-named properties to scripts' {
+        $app = New-TestApp -Emulator $emulator
+        $token = Connect-TestApp -Emulator $emulator -App $app
+        ($token | Out-String) | Should -Match 'ClientId\s+Scopes\s+ExpiresOn\s+FromCache'
+        ($token | Get-Member -MemberType Property).Name | Should -Be @('Authority', 'ClientId', 'ExpiresIn', 'ExpiresOn', 'FromCache', 'IssuedOn', 'Scopes', 'Token', 'TokenType')
+        (Get-ITwinConnection | Out-String -Width 250) | Should -Match 'ClientId\s+ApiBaseUri\s+Scopes\s+CredentialSource\s+TokenExpiresOn'
+        (Get-ITwinMe | Out-String) | Should -Match 'Email\s+:\s+service-'
+        (Get-ITwinMe | Format-List * | Out-String) | Should -Match 'AlternateEmail'
+    }
+}
+
+Describe 'Completion' -Tag Experience {
+    It 'completes -Scope with the known iTwin scopes' {
+        $line = 'Get-ITwinServiceToken -Scope itw'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('itwin-platform', 'itwins:read', 'itwins:modify')
+    }
+
+    It 'completes -Path with the iTwin API roots' {
+        $line = 'Invoke-ITwinRequest -Path /us'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('/users/me', '/users')
+    }
+
+    It 'completes -Method and -Prefer from their enums' {
+        $line = 'Invoke-ITwinRequest -Path /users/me -Method P'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Sort-Object | Should -Be @('Patch', 'Post', 'Put')
+        $line = 'Invoke-ITwinRequest -Path /itwins -Prefer '
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Sort-Object | Should -Be @('Minimal', 'Representation')
+    }
+}
+
+Describe 'Manifest' -Tag Experience, Manifest {
+    BeforeAll { $data = Import-PowerShellDataFile $manifestPath }
+
+    It 'passes Test-ModuleManifest' {
+        { Test-ModuleManifest -Path $manifestPath -ErrorAction Stop } | Should -Not -Throw
+    }
+
+    It 'is complete for a gallery' {
+        $data.ModuleVersion | Should -Match '^\d+\.\d+\.\d+$'
+        $data.GUID | Should -Not -BeNullOrEmpty
+        $data.Author | Should -Not -BeNullOrEmpty
+        $data.CompanyName | Should -Not -BeNullOrEmpty
+        $data.Copyright | Should -Not -BeNullOrEmpty
+        $data.Description | Should -Not -BeNullOrEmpty
+        $data.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
+        $data.PowerShellVersion | Should -Be '5.1'
+        $data.FormatsToProcess | Should -Be @('ITwinAuth.Format.ps1xml')
+        foreach ($tag in 'iTwin', 'Bentley', 'OAuth', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS') {
+            $data.PrivateData.PSData.Tags | Should -Contain $tag
+        }
+        $data.PrivateData.PSData.LicenseUri | Should -Not -BeNullOrEmpty
+        $data.PrivateData.PSData.ProjectUri | Should -Not -BeNullOrEmpty
+    }
+
+    It 'exports exactly its cmdlets, with no wildcards and no functions, variables or aliases' {
+        $data.CmdletsToExport | Should -Not -Contain '*'
+        @($data.CmdletsToExport | Sort-Object) | Should -Be @($moduleInfo.ExportedCmdlets.Keys | Sort-Object)
+        $data.FunctionsToExport | Should -BeNullOrEmpty
+        $data.VariablesToExport | Should -BeNullOrEmpty
+        $data.AliasesToExport | Should -BeNullOrEmpty
+    }
+
+    It 'carries the CHANGELOG section of its version as release notes' {
+        $changelog = Get-Content (Join-Path $PSScriptRoot '../../CHANGELOG.md') -Raw
+        $changelog | Should -Match "## $([regex]::Escape($data.ModuleVersion))"
+        $data.PrivateData.PSData.ReleaseNotes | Should -Match 'Get-ITwinServiceToken'
+        $data.PrivateData.PSData.ReleaseNotes | Should -Not -Be 'See CHANGELOG.md.'
+    }
+
+    It 'gives its version to both builds of the assemblies' {
+        $root = Split-Path $manifestPath
+        foreach ($dll in Get-ChildItem (Join-Path $root 'bin') -Recurse -Filter 'ITwinAuth*.dll') {
+            [Diagnostics.FileVersionInfo]::GetVersionInfo($dll.FullName).ProductVersion | Should -BeLike "$($data.ModuleVersion)*" -Because $dll.FullName
+        }
+    }
+}
