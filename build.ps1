@@ -62,7 +62,13 @@ function Invoke-Build {
             "-p:Version=$version", '-o', $publish, '--no-build', '--nologo', '-v:q')
         $bin = Join-Path $moduleRoot 'bin' $framework
         New-Item -ItemType Directory -Path $bin | Out-Null
-        Get-ChildItem $publish -Filter *.dll | Copy-Item -Destination $bin
+        Get-ChildItem $publish -Filter 'ITwinAuth*.dll' | Copy-Item -Destination $bin
+        # Third-party assemblies go to a private folder that only ITwinAuth's resolve handler reads.
+        $others = @(Get-ChildItem $publish -Filter *.dll | Where-Object Name -notlike 'ITwinAuth*')
+        if ($others) {
+            New-Item -ItemType Directory -Path (Join-Path $bin 'dependencies') | Out-Null
+            $others | Copy-Item -Destination (Join-Path $bin 'dependencies')
+        }
     }
     # The built manifest carries this version's CHANGELOG section as its release notes.
     $changelog = (Get-Content (Join-Path $root 'CHANGELOG.md') -Raw) -replace "`r`n", "`n"
@@ -80,14 +86,15 @@ function Invoke-Build {
 function Install-TestTools {
     $packages = Join-Path $output 'tools'
     $pester = Join-Path $packages 'pester/5.7.1/tools/Pester.psd1'
-    if (-not (Test-Path $pester)) {
+    if (-not (Test-Path $pester) -or -not (Test-Path (Join-Path $packages 'system.numerics.vectors/4.4.0'))) {
         Invoke-Native dotnet @('restore', (Join-Path $root 'tests/Tools/Tools.csproj'), '--packages', $packages, '--nologo', '-v:q')
     }
     return $pester
 }
 
 function Invoke-Test {
-    Invoke-Build
+    # The package too: the install tests install it from a local repository.
+    Invoke-Package
     $results = Join-Path $output 'test-results'
     New-Item -ItemType Directory -Path $results -Force | Out-Null
 

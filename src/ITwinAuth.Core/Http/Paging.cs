@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Text.Json;
 
 namespace ITwinAuth.Core;
@@ -21,11 +22,33 @@ public sealed class Page : IDisposable
 
     public string? CollectionName { get; }
 
-    /// <summary>The collection's array, or the whole body when it is not a collection.</summary>
-    public JsonElement Items { get; }
+    private JsonElement Items { get; }
     public bool IsCollection => CollectionName is not null;
     public Uri? Next { get; }
-    public JsonElement Root => _document.RootElement;
+
+    /// <summary>How many items the page's collection holds.</summary>
+    public int ItemCount => IsCollection ? Items.GetArrayLength() : 0;
+
+    /// <summary>The whole body, made with <paramref name="factory"/>.</summary>
+    public object? ConvertBody(JsonValueFactory factory) => JsonValues.Convert(_document.RootElement, factory);
+
+    /// <summary>True when the body itself is a JSON array.</summary>
+    public bool BodyIsArray => _document.RootElement.ValueKind == JsonValueKind.Array;
+
+    /// <summary>The collection's items after the first <paramref name="skip"/>, in order, each made
+    /// with <paramref name="factory"/> when it is reached (skipped ones are never converted).</summary>
+    public IEnumerable<object?> ConvertItems(JsonValueFactory factory, int skip = 0)
+    {
+        foreach (var item in Items.EnumerateArray())
+            if (skip > 0) skip--; else yield return JsonValues.Convert(item, factory);
+    }
+
+    /// <summary>The same, as each item's JSON text (for -Raw).</summary>
+    public IEnumerable<string> RawItems(int skip = 0)
+    {
+        foreach (var item in Items.EnumerateArray())
+            if (skip > 0) skip--; else yield return item.GetRawText();
+    }
 
     public void Dispose() => _document.Dispose();
 

@@ -191,8 +191,9 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
             return;
         }
         using var page = Page.ReadBody(result);
-        var output = JsonToPowerShell.Convert(page.Root, AsHashtable);
-        await InvokeAsync(() => WriteObject(output, enumerateCollection: page.Root.ValueKind == System.Text.Json.JsonValueKind.Array), cancellationToken).ConfigureAwait(false);
+        var output = page.ConvertBody(Factory);
+        var enumerate = page.BodyIsArray;
+        await InvokeAsync(() => WriteObject(output, enumerate), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -220,16 +221,18 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
             using var page = Page.Read(result, _tokens!.ApiBaseUri);
             if (!page.IsCollection)
             {
-                WriteObjectAsync(JsonToPowerShell.Convert(page.Root, AsHashtable));
+                WriteObjectAsync(page.ConvertBody(Factory));
                 return;
             }
 
-            var batch = new List<object?>(page.Items.GetArrayLength());
-            foreach (var item in page.Items.EnumerateArray())
+            // -Skip counts items across pages: skip what is left of it on this page.
+            var skipHere = (int)Math.Min((ulong)page.ItemCount, PagingParameters.Skip - skipped);
+            skipped += (ulong)skipHere;
+            var batch = new List<object?>(page.ItemCount - skipHere);
+            foreach (var item in Raw ? page.RawItems(skipHere) : page.ConvertItems(Factory, skipHere))
             {
-                if (skipped < PagingParameters.Skip) { skipped++; continue; }
                 if (written >= PagingParameters.First) break;
-                batch.Add(Raw ? item.GetRawText() : JsonToPowerShell.Convert(item, AsHashtable));
+                batch.Add(item);
                 written++;
             }
             var status = $"Page {pages}: {written} item(s) of '{page.CollectionName}' so far";
@@ -257,8 +260,10 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
     {
         if (!LooksLikeJson(result)) return Encoding.UTF8.GetString(result.Body);
         using var page = Page.ReadBody(result);
-        return JsonToPowerShell.Convert(page.Root, AsHashtable);
+        return page.ConvertBody(Factory);
     }
+
+    private JsonValueFactory Factory => AsHashtable ? HashtableFactory.Instance : PSObjectFactory.Instance;
 
     private static bool LooksLikeJson(HttpResult result) =>
         result.ContentType is null || result.ContentType.IndexOf("json", StringComparison.OrdinalIgnoreCase) >= 0;

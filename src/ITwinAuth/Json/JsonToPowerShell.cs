@@ -1,63 +1,40 @@
+using System;
 using System.Collections;
-using System.Globalization;
+using System.Collections.Generic;
 using System.Management.Automation;
-using System.Numerics;
-using System.Text.Json;
+using ITwinAuth.Core;
 
 namespace ITwinAuth.Json;
 
-/// <summary>JSON to PowerShell, as ConvertFrom-Json does: objects become PSCustomObjects (or
-/// hashtables), numbers the smallest fitting type, strings stay strings.</summary>
-internal static class JsonToPowerShell
+/// <summary>JSON objects as PSCustomObjects, as ConvertFrom-Json makes them. A name that comes
+/// twice (or differs only in case, which PowerShell treats as the same) keeps its last value.</summary>
+internal sealed class PSObjectFactory : JsonValueFactory
 {
-    public static object? Convert(JsonElement element, bool asHashtable) => element.ValueKind switch
-    {
-        JsonValueKind.Object => asHashtable ? ToHashtable(element) : ToPSObject(element),
-        JsonValueKind.Array => ToArray(element, asHashtable),
-        JsonValueKind.String => element.GetString(),
-        JsonValueKind.Number => ToNumber(element),
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        _ => null,
-    };
+    public static readonly PSObjectFactory Instance = new();
 
-    private static PSObject ToPSObject(JsonElement element)
+    public override object CreateObject(IReadOnlyList<KeyValuePair<string, object?>> properties)
     {
         var result = new PSObject();
-        foreach (var property in element.EnumerateObject())
+        foreach (var property in properties)
         {
-            var value = Convert(property.Value, false);
-            if (result.Properties[property.Name] is { } existing)
-                existing.Value = value; // duplicate (or case-different) names: the last one wins
+            if (result.Properties[property.Key] is { } existing)
+                existing.Value = property.Value;
             else
-                result.Properties.Add(new PSNoteProperty(property.Name, value));
+                result.Properties.Add(new PSNoteProperty(property.Key, property.Value));
         }
         return result;
     }
+}
 
-    private static Hashtable ToHashtable(JsonElement element)
+/// <summary>JSON objects as case-insensitive Hashtables (-AsHashtable).</summary>
+internal sealed class HashtableFactory : JsonValueFactory
+{
+    public static readonly HashtableFactory Instance = new();
+
+    public override object CreateObject(IReadOnlyList<KeyValuePair<string, object?>> properties)
     {
-        var result = new Hashtable(System.StringComparer.OrdinalIgnoreCase);
-        foreach (var property in element.EnumerateObject()) result[property.Name] = Convert(property.Value, true);
+        var result = new Hashtable(properties.Count, StringComparer.OrdinalIgnoreCase);
+        foreach (var property in properties) result[property.Key] = property.Value;
         return result;
-    }
-
-    private static object?[] ToArray(JsonElement element, bool asHashtable)
-    {
-        var result = new object?[element.GetArrayLength()];
-        var i = 0;
-        foreach (var item in element.EnumerateArray()) result[i++] = Convert(item, asHashtable);
-        return result;
-    }
-
-    private static object ToNumber(JsonElement element)
-    {
-        if (element.TryGetInt32(out var i)) return i;
-        if (element.TryGetInt64(out var l)) return l;
-        var text = element.GetRawText();
-        if (text.IndexOfAny(new[] { '.', 'e', 'E' }) < 0 &&
-            BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var big))
-            return big;
-        return element.GetDouble();
     }
 }

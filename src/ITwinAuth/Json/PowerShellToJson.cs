@@ -1,12 +1,9 @@
 using System;
 using System.Collections;
 using System.Globalization;
-using System.IO;
 using System.Management.Automation;
-using System.Numerics;
 using System.Security;
-using System.Text;
-using System.Text.Json;
+using ITwinAuth.Core;
 
 namespace ITwinAuth.Json;
 
@@ -21,13 +18,12 @@ internal static class PowerShellToJson
 
     public static string Serialize(object? value)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-            Write(writer, value, 0);
-        return Encoding.UTF8.GetString(buffer.ToArray());
+        using var writer = new JsonBodyWriter();
+        Write(writer, value, 0);
+        return writer.ToString();
     }
 
-    private static void Write(Utf8JsonWriter writer, object? value, int depth)
+    private static void Write(JsonBodyWriter writer, object? value, int depth)
     {
         if (depth > MaximumDepth)
             throw Refuse($"it nests deeper than {MaximumDepth} levels (a cycle?)");
@@ -37,16 +33,16 @@ internal static class PowerShellToJson
         {
             case null:
             case DBNull:
-                writer.WriteNullValue();
+                writer.Null();
                 return;
             case string s:
-                writer.WriteStringValue(s);
+                writer.String(s);
                 return;
             case char c:
-                writer.WriteStringValue(c.ToString());
+                writer.String(c.ToString());
                 return;
             case bool b:
-                writer.WriteBooleanValue(b);
+                writer.Boolean(b);
                 return;
             case SecureString:
             case PSCredential:
@@ -56,37 +52,37 @@ internal static class PowerShellToJson
             case double d when double.IsNaN(d) || double.IsInfinity(d):
             case float f when float.IsNaN(f) || float.IsInfinity(f):
                 throw Refuse("it holds NaN or Infinity, which JSON cannot express");
-            case byte or sbyte or short or ushort or int or uint or long or ulong or float or double or decimal or BigInteger:
-                writer.WriteRawValue(System.Convert.ToString(value, CultureInfo.InvariantCulture)!, skipInputValidation: true);
+            case byte or sbyte or short or ushort or int or uint or long or ulong or float or double or decimal or System.Numerics.BigInteger:
+                writer.Number((IFormattable)value);
                 return;
             case Enum e:
-                writer.WriteStringValue(e.ToString());
+                writer.String(e.ToString());
                 return;
             case DateTime dt:
-                writer.WriteStringValue(dt.ToString("o", CultureInfo.InvariantCulture));
+                writer.String(dt.ToString("o", CultureInfo.InvariantCulture));
                 return;
             case DateTimeOffset dto:
-                writer.WriteStringValue(dto.ToString("o", CultureInfo.InvariantCulture));
+                writer.String(dto.ToString("o", CultureInfo.InvariantCulture));
                 return;
             case Guid or Uri or TimeSpan or Version:
-                writer.WriteStringValue(System.Convert.ToString(value, CultureInfo.InvariantCulture));
+                writer.String(Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty);
                 return;
             case IDictionary dictionary:
-                writer.WriteStartObject();
+                writer.StartObject();
                 foreach (DictionaryEntry entry in dictionary)
                 {
-                    writer.WritePropertyName(System.Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? string.Empty);
+                    writer.PropertyName(Convert.ToString(entry.Key, CultureInfo.InvariantCulture) ?? string.Empty);
                     Write(writer, entry.Value, depth + 1);
                 }
-                writer.WriteEndObject();
+                writer.EndObject();
                 return;
             case PSObject custom:
                 WriteProperties(writer, custom, depth, noteOnly: true);
                 return;
             case IEnumerable sequence:
-                writer.WriteStartArray();
+                writer.StartArray();
                 foreach (var item in sequence) Write(writer, item, depth + 1);
-                writer.WriteEndArray();
+                writer.EndArray();
                 return;
             default:
                 WriteProperties(writer, PSObject.AsPSObject(value), depth, noteOnly: false);
@@ -94,9 +90,9 @@ internal static class PowerShellToJson
         }
     }
 
-    private static void WriteProperties(Utf8JsonWriter writer, PSObject source, int depth, bool noteOnly)
+    private static void WriteProperties(JsonBodyWriter writer, PSObject source, int depth, bool noteOnly)
     {
-        writer.WriteStartObject();
+        writer.StartObject();
         foreach (var property in source.Properties)
         {
             if (!property.IsGettable) continue;
@@ -104,10 +100,10 @@ internal static class PowerShellToJson
             object? propertyValue;
             try { propertyValue = property.Value; }
             catch (GetValueException) { continue; }
-            writer.WritePropertyName(property.Name);
+            writer.PropertyName(property.Name);
             Write(writer, propertyValue, depth + 1);
         }
-        writer.WriteEndObject();
+        writer.EndObject();
     }
 
     private static ITwinAuthException Refuse(string why) =>

@@ -1,0 +1,53 @@
+# A Pester test file of the kind you keep in your own CI pipeline.
+#
+# Integration tests sign in from environment variables that the pipeline sets from its secret
+# store (ITWIN_CLIENT_ID and ITWIN_CLIENT_SECRET, e.g. GitHub Actions secrets), then call the
+# platform. Unit tests mock ITwinAuth's cmdlets, so they need no platform and no secret.
+#
+#   Invoke-Pester ./ITwinAuth.Pipeline.Tests.ps1
+
+BeforeAll {
+    Import-Module ITwinAuth
+
+    # The code under test: your own function built on ITwinAuth.
+    function Get-ITwinDisplayName {
+        param([int] $First = 5)
+        Invoke-ITwinRequest -Path /itwins -All | Select-Object -First $First -ExpandProperty displayName
+    }
+}
+
+Describe 'Our iTwin automation against the platform' -Tag Integration {
+    BeforeAll {
+        # No parameters: the secret comes from ITWIN_CLIENT_SECRET. Never prompts.
+        Get-ITwinServiceToken | Out-Null
+    }
+
+    It 'signs in as our service application' {
+        (Get-ITwinMe).Email | Should -BeLike "$env:ITWIN_CLIENT_ID@apps.imsoidc.bentley.com"
+    }
+
+    It 'lists iTwins the app can see' {
+        Get-ITwinDisplayName -First 3 | Should -HaveCount 3
+    }
+}
+
+Describe 'Our iTwin automation, unit-tested with mocks' -Tag Unit {
+    It 'takes the names of the first iTwins, paging through all of them' {
+        Mock Invoke-ITwinRequest {
+            [pscustomobject]@{ displayName = 'Bridge A' }
+            [pscustomobject]@{ displayName = 'Bridge B' }
+        }
+        Get-ITwinDisplayName -First 1 | Should -Be 'Bridge A'
+        Should -Invoke Invoke-ITwinRequest -Times 1 -Exactly -ParameterFilter { $Path -eq '/itwins' -and $All }
+    }
+
+    It 'can fake the signed-in identity' {
+        Mock Get-ITwinMe { [pscustomobject]@{ Email = 'service-fake@apps.imsoidc.bentley.com' } }
+        (Get-ITwinMe).Email | Should -Be 'service-fake@apps.imsoidc.bentley.com'
+    }
+
+    It 'can fake a platform error' {
+        Mock Invoke-ITwinRequest { throw [ITwinAuth.ITwinAuthException]::new('RateLimitExceeded', 'LimitsExceeded', 'Too many requests.') }
+        { Get-ITwinDisplayName } | Should -Throw -ExceptionType ([ITwinAuth.ITwinAuthException])
+    }
+}

@@ -1,0 +1,64 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Numerics;
+using System.Text.Json;
+
+namespace ITwinAuth.Core;
+
+/// <summary>
+/// Makes the caller's own objects for JSON objects and arrays (PSCustomObject, Hashtable...), so no
+/// JSON-library type crosses out of the core. Scalars arrive already converted: string, bool,
+/// null, and numbers as the smallest fitting of int, long, BigInteger or double.
+/// </summary>
+public abstract class JsonValueFactory
+{
+    public abstract object CreateObject(IReadOnlyList<KeyValuePair<string, object?>> properties);
+
+    public virtual object CreateArray(IReadOnlyList<object?> items)
+    {
+        var array = new object?[items.Count];
+        for (var i = 0; i < array.Length; i++) array[i] = items[i];
+        return array;
+    }
+}
+
+/// <summary>The one place JSON values become .NET values.</summary>
+internal static class JsonValues
+{
+    public static object? Convert(JsonElement element, JsonValueFactory factory)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var properties = new List<KeyValuePair<string, object?>>();
+                foreach (var property in element.EnumerateObject())
+                    properties.Add(new KeyValuePair<string, object?>(property.Name, Convert(property.Value, factory)));
+                return factory.CreateObject(properties);
+            case JsonValueKind.Array:
+                var items = new List<object?>(element.GetArrayLength());
+                foreach (var item in element.EnumerateArray()) items.Add(Convert(item, factory));
+                return factory.CreateArray(items);
+            case JsonValueKind.String:
+                return element.GetString();
+            case JsonValueKind.Number:
+                return Number(element);
+            case JsonValueKind.True:
+                return true;
+            case JsonValueKind.False:
+                return false;
+            default:
+                return null;
+        }
+    }
+
+    private static object Number(JsonElement element)
+    {
+        if (element.TryGetInt32(out var i)) return i;
+        if (element.TryGetInt64(out var l)) return l;
+        var text = element.GetRawText();
+        if (text.IndexOfAny(new[] { '.', 'e', 'E' }) < 0 &&
+            BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var big))
+            return big;
+        return element.GetDouble();
+    }
+}
