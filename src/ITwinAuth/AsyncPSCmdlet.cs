@@ -27,19 +27,35 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IPipelineDispatcher, ILogSink, I
     protected sealed override void EndProcessing() => Run(EndProcessingAsync);
     protected override void StopProcessing() => _cancel.Cancel();
 
+    /// <summary>
+    /// Starts the work on the pipeline thread. If it completes without waiting (as Begin/End
+    /// usually do) nothing more is needed; otherwise the pipeline thread pumps what the work posts
+    /// until it is done. No thread hop is paid for work that never awaits.
+    /// </summary>
     private void Run(Func<CancellationToken, Task> work)
     {
+        _verbose ??= IsEnabled("Verbose", "VerbosePreference");
+        _debug ??= IsEnabled("Debug", "DebugPreference");
         var queue = new BlockingCollection<Action>();
         _queue = queue;
-        var task = Task.Run(async () =>
-        {
-            try { await work(_cancel.Token).ConfigureAwait(false); }
-            finally { queue.CompleteAdding(); }
-        });
-
+        Task task;
         try
         {
-            foreach (var action in queue.GetConsumingEnumerable()) action();
+            try { task = work(_cancel.Token); }
+            catch (Exception ex) { task = Task.FromException(ex); }
+
+            if (!task.IsCompleted)
+            {
+                task.ContinueWith(_ => queue.CompleteAdding(), CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                foreach (var action in queue.GetConsumingEnumerable()) action();
+            }
+            else
+            {
+                // Completed at once: run whatever it posted meanwhile.
+                queue.CompleteAdding();
+                foreach (var action in queue.GetConsumingEnumerable()) action();
+            }
         }
         catch
         {
@@ -106,19 +122,41 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IPipelineDispatcher, ILogSink, I
         InvokeAsync(() => { action(); return true; }, cancellationToken);
 
     protected void WriteObjectAsync(object? value) => Post(() => WriteObject(value));
+    protected void WriteObjectAsync(object? value, bool enumerateCollection) => Post(() => WriteObject(value, enumerateCollection));
     protected void WriteErrorAsync(ErrorRecord record) => Post(() => WriteError(record));
     protected void WriteWarningAsync(string message) => Post(() => WriteWarning(message));
 
-    void ILogSink.Verbose(string message) => Post(() => WriteVerbose(message));
+    // Each post wakes the pipeline thread: messages nobody will see are not posted at all.
+    private bool? _verbose;
+    private bool? _debug;
 
-    void ILogSink.Debug(string message) => Post(() =>
+    /// <summary>Whether -Verbose/-Debug (or the preference variable) will show a stream. Read on the pipeline thread.</summary>
+    private bool IsEnabled(string switchName, string preferenceVariable)
+    {
+        if (MyInvocation.BoundParameters.TryGetValue(switchName, out var bound) && bound is SwitchParameter on)
+            return on.IsPresent;
+        return GetVariableValue(preferenceVariable) is ActionPreference preference &&
+               preference != ActionPreference.SilentlyContinue && preference != ActionPreference.Ignore;
+    }
+
+    void ILogSink.Verbose(string message)
+    {
+        if (_verbose == true) Post(() => WriteVerbose(message));
+    }
+
+    void ILogSink.Debug(string message)
+    {
+        if (_debug == true) Post(() => WriteDebugRecord(message));
+    }
+
+    private void WriteDebugRecord(string message)
     {
         // Windows PowerShell's -Debug means Inquire, which prompts; the module never prompts.
         if (GetVariableValue("DebugPreference") is ActionPreference.Inquire)
             WriteVerbose("DEBUG: " + message);
         else
             WriteDebug(message);
-    });
+    }
 
     protected ILogSink Log => this;
 

@@ -191,9 +191,8 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
             return;
         }
         using var page = Page.ReadBody(result);
-        var output = page.ConvertBody(Factory);
-        var enumerate = page.BodyIsArray;
-        await InvokeAsync(() => WriteObject(output, enumerate), cancellationToken).ConfigureAwait(false);
+        // Posted, not awaited: nothing follows, so the pipeline need not confirm it.
+        WriteObjectAsync(page.ConvertBody(Factory), page.BodyIsArray);
     }
 
     /// <summary>
