@@ -24,10 +24,9 @@ public static class SecretText
 
     public static bool IsWhiteSpace(SecureString secret) => Use(secret, string.IsNullOrWhiteSpace);
 
-    public static SecureString ToSecureString(string value)
+    public static unsafe SecureString ToSecureString(string value)
     {
-        var secure = new SecureString();
-        foreach (var c in value) secure.AppendChar(c);
-        return secure;
+        fixed (char* characters = value)
+            return new SecureString(characters, value.Length);
     }
 }

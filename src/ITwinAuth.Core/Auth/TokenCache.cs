@@ -53,6 +53,7 @@ public sealed class TokenCache
     {
         var entry = _entries.GetOrAdd(key, _ => new Entry());
         Task<ITwinAccessToken> flight;
+        TaskCompletionSource<ITwinAccessToken>? mine = null;
         lock (entry.Gate)
         {
             if (!force && entry.Token is { } cached && IsFresh(cached, margin))
@@ -73,25 +74,33 @@ public sealed class TokenCache
                     : entry.Token is null
                         ? $"Token cache miss for {key}; requesting a token."
                         : $"Cached token for {key} is within its refresh margin; renewing.");
-                flight = entry.InFlight = RunAsync(entry, request);
+                mine = new TaskCompletionSource<ITwinAccessToken>();
+                flight = entry.InFlight = mine.Task;
             }
         }
 
+        // The request starts here, outside the lock, on this caller's own flow: no thread hop. It is
+        // completed outside the lock too, so waiters may continue inline.
+        if (mine is not null) _ = RunAsync(entry, request, mine);
         return await WaitAsync(flight, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<ITwinAccessToken> RunAsync(Entry entry, Func<Task<ITwinAccessToken>> request)
+    private static async Task RunAsync(Entry entry, Func<Task<ITwinAccessToken>> request, TaskCompletionSource<ITwinAccessToken> flight)
     {
-        await Task.Yield(); // leave the caller's lock before the request starts
         try
         {
             var token = await request().ConfigureAwait(false);
-            lock (entry.Gate) entry.Token = token;
-            return token;
+            lock (entry.Gate)
+            {
+                entry.Token = token;
+                entry.InFlight = null;
+            }
+            flight.SetResult(token);
         }
-        finally
+        catch (Exception ex)
         {
             lock (entry.Gate) entry.InFlight = null;
+            flight.SetException(ex);
         }
     }
 

@@ -1,0 +1,241 @@
+<#
+.SYNOPSIS
+    Measures ITwinAuth side by side with what users would otherwise use, against the emulator on
+    loopback, in one run, and writes bench/results.md.
+.DESCRIPTION
+    Run by ./build.ps1 -Task Bench (-Quick for the short smoke pass CI runs). Every comparison is
+    measured in interleaved rounds in the same process (or fresh processes, for start-up and
+    memory) and reported as medians and ratios; the ratios are the verdict, since this machine is
+    shared and noisy. Benchmarks report: they never fail on a missed target.
+#>
+param(
+    [Parameter(Mandatory)] [string] $ModulePath,
+    [Parameter(Mandatory)] [string] $EmulatorPath,
+    [switch] $Quick,
+    [string] $OutFile = (Join-Path $PSScriptRoot 'results.md')
+)
+$ErrorActionPreference = 'Stop'
+Import-Module (Join-Path $PSScriptRoot '../tests/Emulator.psm1') -Force
+Import-Module $ModulePath -Force
+
+$size = if ($Quick) {
+    @{ Rounds = 3; PerRound = 30; Warmup = 30; PagingItems = 2000; PagingRounds = 1; CacheHits = 1000; Parallel = 50; StartupRuns = 3; TokenRounds = 3; TokenPerRound = 5; MemorySmall = 2000; MemoryLarge = 20000 }
+}
+else {
+    @{ Rounds = 5; PerRound = 200; Warmup = 300; PagingItems = 10000; PagingRounds = 3; CacheHits = 10000; Parallel = 50; StartupRuns = 10; TokenRounds = 5; TokenPerRound = 40; MemorySmall = 10000; MemoryLarge = 100000 }
+}
+
+function Get-Median([double[]] $Values) {
+    $sorted = $Values | Sort-Object
+    $middle = [int][Math]::Floor($sorted.Count / 2)
+    if ($sorted.Count % 2) { $sorted[$middle] } else { ($sorted[$middle - 1] + $sorted[$middle]) / 2 }
+}
+
+# Times each contender for $PerRound calls per round, rotating the order every round; returns the
+# median milliseconds per call of each.
+function Measure-SideBySide([System.Collections.Specialized.OrderedDictionary] $Contenders, [int] $Rounds, [int] $PerRound, [int] $Warmup) {
+    $names = @($Contenders.Keys)
+    foreach ($name in $names) { for ($i = 0; $i -lt $Warmup; $i++) { & $Contenders[$name] } }
+    $samples = @{}
+    foreach ($name in $names) { $samples[$name] = [System.Collections.Generic.List[double]]::new() }
+    for ($round = 0; $round -lt $Rounds; $round++) {
+        for ($k = 0; $k -lt $names.Count; $k++) {
+            $name = $names[($k + $round) % $names.Count]
+            $block = $Contenders[$name]
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            for ($i = 0; $i -lt $PerRound; $i++) { & $block }
+            $samples[$name].Add($watch.Elapsed.TotalMilliseconds / $PerRound)
+        }
+    }
+    $result = [ordered]@{}
+    foreach ($name in $names) { $result[$name] = Get-Median $samples[$name].ToArray() }
+    $result
+}
+
+function Invoke-FreshPwsh([string] $Command, [hashtable] $Environment = @{}) {
+    $process = [Environment]::ProcessPath
+    $info = [Diagnostics.ProcessStartInfo]::new($process)
+    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
+    foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $Command) { $info.ArgumentList.Add($a) }
+    foreach ($e in $Environment.GetEnumerator()) { $info.Environment[$e.Key] = [string]$e.Value }
+    $info.Environment['NO_COLOR'] = '1'
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardError = $true
+    $info.UseShellExecute = $false
+    $child = [Diagnostics.Process]::Start($info)
+    $out = $child.StandardOutput.ReadToEndAsync(); $err = $child.StandardError.ReadToEndAsync()
+    if (-not $child.WaitForExit(300000)) { $child.Kill($true); throw 'A benchmark child process hung.' }
+    $child.WaitForExit()
+    if ($child.ExitCode -ne 0) { throw "A benchmark child process failed: $($out.Result)$($err.Result)" }
+    $out.Result
+}
+
+$rows = [System.Collections.Generic.List[object]]::new()
+function Add-Row([string] $Scenario, [string] $Ours, [string] $Theirs, [string] $Ratio, [string] $Target, [bool] $Met) {
+    $rows.Add([pscustomobject]@{ Scenario = $Scenario; ITwinAuth = $Ours; Alternative = $Theirs; Ratio = $Ratio; Target = $Target; Met = $(if ($Met) { 'yes' } else { 'NO' }) })
+    Write-Host ("{0,-34} {1,-22} {2,-34} {3,-12} {4}" -f $Scenario, $Ours, $Theirs, $Ratio, $(if ($Met) { 'met' } else { 'MISSED' }))
+}
+
+$emulator = Start-ITwinEmulator -EmulatorPath $EmulatorPath -ITwinCount $size.PagingItems
+try {
+    $app = Register-EmulatorApp -Emulator $emulator
+    $secret = ConvertTo-SecureString $app.client_secret -AsPlainText -Force
+    $signIn = @{ ClientId = $app.client_id; ClientSecret = $secret; Authority = $emulator.Authority; ApiBaseUri = $emulator.ApiBaseUri }
+    $token = Get-ITwinServiceToken @signIn
+    $meUri = "$($emulator.ApiBaseUri)/users/me"
+    $bearer = "Bearer $([Net.NetworkCredential]::new('', $token.Token).Password)"
+    $headers = @{ Authorization = $bearer; Accept = 'application/vnd.bentley.itwin-platform.v1+json' }
+    $client = [Net.Http.HttpClient]::new()
+
+    # 1. Per request ------------------------------------------------------------------------------
+    $perRequest = Measure-SideBySide -Rounds $size.Rounds -PerRound $size.PerRound -Warmup $size.Warmup -Contenders ([ordered]@{
+            ITwinAuth       = { $null = Invoke-ITwinRequest -Path /users/me }
+            InvokeRestMethod = { $null = Invoke-RestMethod -Uri $meUri -Headers $headers }
+            HttpClient      = {
+                $request = [Net.Http.HttpRequestMessage]::new([Net.Http.HttpMethod]::Get, $meUri)
+                $null = $request.Headers.TryAddWithoutValidation('Authorization', $bearer)
+                $response = $client.SendAsync($request).GetAwaiter().GetResult()
+                $null = $response.Content.ReadAsStringAsync().GetAwaiter().GetResult()
+                $response.Dispose()
+            }
+        })
+    $vsIrm = $perRequest.InvokeRestMethod / $perRequest.ITwinAuth
+    $vsWire = $perRequest.ITwinAuth / $perRequest.HttpClient
+    Add-Row 'Per request: vs Invoke-RestMethod' ('{0:N3} ms' -f $perRequest.ITwinAuth) ('Invoke-RestMethod {0:N3} ms' -f $perRequest.InvokeRestMethod) ('{0:N2}x faster' -f $vsIrm) '>= 3x faster' ($vsIrm -ge 3)
+    Add-Row 'Per request: vs raw HttpClient' ('{0:N3} ms' -f $perRequest.ITwinAuth) ('HttpClient {0:N3} ms' -f $perRequest.HttpClient) ('{0:N2}x the wire' -f $vsWire) '<= 1.5x' ($vsWire -le 1.5)
+
+    # 2. Paging ---------------------------------------------------------------------------------
+    $pages = $size.PagingItems / 100
+    $paging = Measure-SideBySide -Rounds $size.PagingRounds -PerRound 1 -Warmup 1 -Contenders ([ordered]@{
+            ITwinAuth       = { $script:pagedCount = (Invoke-ITwinRequest -Path /itwins -Query @{ '$top' = 100 } -All | Measure-Object).Count }
+            # What people write today, feeding the same consumer as ITwinAuth's side.
+            InvokeRestMethod = {
+                $script:irmCount = (& {
+                        $next = "$($emulator.ApiBaseUri)/itwins?`$top=100"
+                        while ($next) {
+                            $page = Invoke-RestMethod -Uri $next -Headers $headers
+                            $page.iTwins
+                            $next = $page._links.next.href
+                        }
+                    } | Measure-Object).Count
+            }
+        })
+    if ($script:pagedCount -ne $size.PagingItems -or $script:irmCount -ne $size.PagingItems) { throw "Paging counted $script:pagedCount and $script:irmCount items, not $($size.PagingItems)." }
+    $pagingRatio = $paging.InvokeRestMethod / $paging.ITwinAuth
+    Add-Row "Paging: $($size.PagingItems) items, $pages pages" ('{0:N0} ms' -f $paging.ITwinAuth) ('Invoke-RestMethod loop {0:N0} ms' -f $paging.InvokeRestMethod) ('{0:N2}x faster' -f $pagingRatio) '>= 3x faster' ($pagingRatio -ge 3)
+
+    Reset-EmulatorStats $emulator
+    $script:pageRequestsAtFirstItem = $null
+    Invoke-ITwinRequest -Path /itwins -Query @{ '$top' = 100 } -All | ForEach-Object {
+        if ($null -eq $script:pageRequestsAtFirstItem) {
+            $script:pageRequestsAtFirstItem = @((Get-EmulatorStats $emulator).apiLog | Where-Object pathAndQuery -like '/itwins*').Count
+        }
+    }
+    Add-Row 'Paging: first item out' "after $script:pageRequestsAtFirstItem page request(s)" '' '' 'before page 2 is requested' ($script:pageRequestsAtFirstItem -eq 1)
+
+    $memory = @{}
+    foreach ($count in $size.MemorySmall, $size.MemoryLarge) {
+        Set-EmulatorSettings -Emulator $emulator -ITwinCount $count | Out-Null
+        $peaks = foreach ($run in 1..2) {
+            [long](Invoke-FreshPwsh -Environment @{ ITWIN_CLIENT_ID = $app.client_id; ITWIN_CLIENT_SECRET = $app.client_secret; ITWIN_AUTHORITY = $emulator.Authority; ITWIN_API_BASE_URI = $emulator.ApiBaseUri } -Command @"
+Import-Module '$ModulePath'
+Get-ITwinServiceToken | Out-Null
+`$n = (Invoke-ITwinRequest -Path /itwins -Query @{ '`$top' = 1000 } -All | Measure-Object).Count
+if (`$n -ne $count) { throw "counted `$n" }
+[System.Diagnostics.Process]::GetCurrentProcess().PeakWorkingSet64
+"@).Trim()
+        }
+        $memory[$count] = ($peaks | Measure-Object -Minimum).Minimum
+    }
+    Set-EmulatorSettings -Emulator $emulator -ITwinCount $size.PagingItems | Out-Null
+    $memoryRatio = $memory[$size.MemoryLarge] / $memory[$size.MemorySmall]
+    Add-Row "Paging: peak memory $($size.MemoryLarge / 1000)k vs $($size.MemorySmall / 1000)k items" ('{0:N0} MB vs {1:N0} MB' -f ($memory[$size.MemoryLarge] / 1MB), ($memory[$size.MemorySmall] / 1MB)) '' ('{0:N2}x' -f $memoryRatio) '<= 1.2x' ($memoryRatio -le 1.2)
+
+    # 3. Cache hit ------------------------------------------------------------------------------
+    Get-ITwinServiceToken @signIn | Out-Null
+    $before = (Get-EmulatorStats $emulator).tokenRequests
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    for ($i = 0; $i -lt $size.CacheHits; $i++) { $null = Get-ITwinServiceToken @signIn }
+    $hitMicroseconds = $watch.Elapsed.TotalMilliseconds * 1000 / $size.CacheHits
+    $hitRequests = (Get-EmulatorStats $emulator).tokenRequests - $before
+    Clear-ITwinTokenCache
+    $watch.Restart()
+    Get-ITwinServiceToken @signIn | Out-Null
+    $coldMilliseconds = $watch.Elapsed.TotalMilliseconds
+    Add-Row "Cache hit: $($size.CacheHits) warm calls" ('{0:N0} us a call, {1} requests' -f $hitMicroseconds, $hitRequests) ('one cold call {0:N1} ms' -f $coldMilliseconds) ('{0:N0}x' -f ($coldMilliseconds * 1000 / $hitMicroseconds)) '0 token requests' ($hitRequests -eq 0)
+
+    # 4. Cold concurrency -------------------------------------------------------------------------
+    $coldApp = Register-EmulatorApp -Emulator $emulator
+    $before = (Get-EmulatorStats $emulator).tokensIssued
+    $null = 1..$size.Parallel | ForEach-Object -ThrottleLimit $size.Parallel -Parallel {
+        Import-Module $using:ModulePath
+        $s = ConvertTo-SecureString $using:coldApp.client_secret -AsPlainText -Force
+        Get-ITwinServiceToken -ClientId $using:coldApp.client_id -ClientSecret $s -Authority $using:emulator.Authority -ApiBaseUri $using:emulator.ApiBaseUri
+    }
+    $ourRequests = (Get-EmulatorStats $emulator).tokensIssued - $before
+    $nodeText = 'not measured'
+    $node = Get-Command node -ErrorAction Ignore
+    $nodeDir = Join-Path $PSScriptRoot 'node'
+    if (-not $Quick -and $node -and (Get-Command npm -ErrorAction Ignore)) {
+        if (-not (Test-Path (Join-Path $nodeDir 'node_modules/@itwin/service-authorization'))) {
+            Push-Location $nodeDir; try { npm ci --no-audit --no-fund 2>&1 | Out-Null } finally { Pop-Location }
+        }
+        $nodeApp = Register-EmulatorApp -Emulator $emulator
+        $before = (Get-EmulatorStats $emulator).tokensIssued
+        $nodeResult = & node (Join-Path $nodeDir 'concurrency.mjs') $emulator.Authority $nodeApp.client_id $nodeApp.client_secret $size.Parallel | ConvertFrom-Json
+        $nodeText = "official Node client $((Get-EmulatorStats $emulator).tokensIssued - $before) requests"
+    }
+    elseif (-not $Quick) { $nodeText = 'official Node client: Node.js not installed' }
+    Add-Row "Cold: $($size.Parallel) runspaces at once" "$ourRequests token request(s)" $nodeText '' 'exactly 1 request' ($ourRequests -eq 1)
+
+    # 5. Start-up -------------------------------------------------------------------------------
+    $importOurs = foreach ($run in 1..$size.StartupRuns) {
+        [double](Invoke-FreshPwsh -Command "`$w = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$ModulePath'; [Console]::WriteLine(`$w.Elapsed.TotalMilliseconds)").Trim()
+    }
+    $importUtility = foreach ($run in 1..$size.StartupRuns) {
+        [double](Invoke-FreshPwsh -Command "`$w = [Diagnostics.Stopwatch]::StartNew(); Import-Module Microsoft.PowerShell.Utility -Force; [Console]::WriteLine(`$w.Elapsed.TotalMilliseconds)").Trim()
+    }
+    $ours = Get-Median $importOurs; $theirs = Get-Median $importUtility
+    Add-Row 'Start-up: Import-Module' ('{0:N0} ms' -f $ours) ('Microsoft.PowerShell.Utility {0:N0} ms' -f $theirs) ('{0:N2}x' -f ($ours / $theirs)) '< 250 ms (ours)' ($ours -lt 250)
+
+    # 6. Token request overhead -------------------------------------------------------------------
+    $tokenEndpoint = "$($emulator.Authority)/connect/token"
+    $tokens = Measure-SideBySide -Rounds $size.TokenRounds -PerRound $size.TokenPerRound -Warmup 3 -Contenders ([ordered]@{
+            ITwinAuth  = { $null = Get-ITwinServiceToken @signIn -Force }
+            HttpClient = {
+                $fields = [System.Collections.Generic.Dictionary[string, string]]::new()
+                $fields['grant_type'] = 'client_credentials'; $fields['client_id'] = $app.client_id
+                $fields['client_secret'] = $app.client_secret; $fields['scope'] = 'itwin-platform'
+                $form = [Net.Http.FormUrlEncodedContent]::new($fields)
+                $response = $client.PostAsync($tokenEndpoint, $form).GetAwaiter().GetResult()
+                $null = [System.Text.Json.JsonDocument]::Parse($response.Content.ReadAsStringAsync().GetAwaiter().GetResult())
+                $response.Dispose()
+            }
+        })
+    $tokenRatio = $tokens.ITwinAuth / $tokens.HttpClient
+    Add-Row 'Token request: cold' ('{0:N2} ms' -f $tokens.ITwinAuth) ('HttpClient form post {0:N2} ms' -f $tokens.HttpClient) ('{0:N2}x the wire' -f $tokenRatio) '<= 1.5x' ($tokenRatio -le 1.5)
+}
+finally {
+    Stop-ITwinEmulator -Emulator $emulator
+}
+
+# results.md -------------------------------------------------------------------------------------
+$cpu = (Get-Content /proc/cpuinfo -ErrorAction Ignore | Where-Object { $_ -like 'model name*' } | Select-Object -First 1) -replace '^model name\s*:\s*', ''
+$memoryTotal = (Get-Content /proc/meminfo -ErrorAction Ignore | Where-Object { $_ -like 'MemTotal*' }) -replace '^MemTotal:\s*', ''
+$lines = @(
+    '# ITwinAuth benchmarks'
+    ''
+    "Written by ``bench/Invoke-Benchmarks.ps1`` $(if ($Quick) { '(**-Quick smoke pass: too small to judge by**)' } else { '(full run)' }) on $([DateTime]::UtcNow.ToString('yyyy-MM-dd HH:mm')) UTC."
+    'Everything ran in one run on one machine, against the emulator on loopback; contenders were timed in interleaved rounds (medians of the rounds). The machine is shared and noisy: **judge by the ratios**, not the milliseconds.'
+    ''
+    "- Machine: $([Environment]::ProcessorCount) cores ($cpu), $memoryTotal RAM, $([Runtime.InteropServices.RuntimeInformation]::OSDescription)"
+    "- PowerShell $($PSVersionTable.PSVersion), .NET $([Environment]::Version), ITwinAuth $((Import-PowerShellDataFile $ModulePath).ModuleVersion)"
+    ''
+    '| Scenario | ITwinAuth | Alternative | Ratio | Target | Met |'
+    '|---|---|---|---|---|---|'
+) + ($rows | ForEach-Object { "| $($_.Scenario) | $($_.ITwinAuth) | $($_.Alternative) | $($_.Ratio) | $($_.Target) | $($_.Met) |" }) + @(
+    ''
+    (Get-Content (Join-Path $PSScriptRoot 'FINDINGS.md') -Raw).TrimEnd()
+)
+Set-Content -Path $OutFile -Value ($lines -join "`n") -Encoding utf8
+Write-Host "Wrote $OutFile"
