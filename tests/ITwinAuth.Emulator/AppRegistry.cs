@@ -45,6 +45,8 @@ public sealed class AppRegistry
         return app;
     }
 
+    public IEnumerable<string> Secrets() => _apps.Values.Select(a => a.ClientSecret).Where(s => s.Length >= 6);
+
     public RegisteredApp? Find(string? clientId) =>
         clientId is not null && _apps.TryGetValue(clientId, out var app) ? app : null;
 

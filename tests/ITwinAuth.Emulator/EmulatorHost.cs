@@ -54,12 +54,14 @@ public sealed class EmulatorHost : IAsyncDisposable
         app.Use(async (http, next) =>
         {
             var port = http.Connection.LocalPort;
+            if (port == state.ForeignPort && CarriesSecret(http, state)) state.Stats.SecretSighted();
             if (port == state.ForeignPort)
             {
                 state.Stats.ForeignRequests.Enqueue(Record(http));
                 await http.Response.WriteAsJsonAsync(new { iTwins = Array.Empty<object>(), _links = new { } });
                 return;
             }
+            if (!http.Request.Path.StartsWithSegments("/connect/token") && CarriesSecret(http, state)) state.Stats.SecretSighted();
             var path = http.Request.Path;
             var identityPath = path.StartsWithSegments("/connect") || path.StartsWithSegments("/.well-known");
             if (identityPath != (port == state.ImsPort) && !path.StartsWithSegments("/_emulator"))
@@ -83,6 +85,13 @@ public sealed class EmulatorHost : IAsyncDisposable
 
         await app.StartAsync(cancellationToken);
         return new EmulatorHost(app, state);
+    }
+
+    private static bool CarriesSecret(HttpContext http, EmulatorState state)
+    {
+        var text = http.Request.Path + http.Request.QueryString.ToString() + string.Join("\n", http.Request.Headers.Select(h => h.Key + ":" + h.Value));
+        var decoded = Uri.UnescapeDataString(text);
+        return state.Apps.Secrets().Any(secret => text.Contains(secret, StringComparison.Ordinal) || decoded.Contains(secret, StringComparison.Ordinal));
     }
 
     private static RequestRecord Record(HttpContext http) => new(

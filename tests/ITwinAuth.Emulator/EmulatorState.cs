@@ -27,7 +27,7 @@ public sealed class EmulatorState
     public Uri IssuerUri { get; }
     public Uri ApiUri { get; }
     public Uri ForeignUri { get; }
-    public RsaSecurityKey SigningKey { get; }
+    public RsaSecurityKey SigningKey { get; set; }
     public volatile int TokenLifetimeSeconds;
     public AppRegistry Apps { get; } = new();
     public EmulatorStats Stats { get; } = new();

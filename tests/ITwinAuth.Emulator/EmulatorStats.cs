@@ -14,6 +14,15 @@ public sealed class EmulatorStats
     private int _connectionsOpenPeak;
 
     public ConcurrentQueue<RequestRecord> ForeignRequests { get; } = new();
+
+    /// <summary>Every access token issued, so a leak scan can look for all of them.</summary>
+    public ConcurrentQueue<string> IssuedTokens { get; } = new();
+
+    /// <summary>Requests other than to the token endpoint that carried a client secret anywhere in
+    /// their path, query or headers: always zero for a well-behaved client.</summary>
+    private int _secretSightings;
+    public int SecretSightings => Volatile.Read(ref _secretSightings);
+    public void SecretSighted() => Interlocked.Increment(ref _secretSightings);
     public ConcurrentQueue<RequestRecord> ApiLog { get; } = new();
 
     public int TokenRequests => Volatile.Read(ref _tokenRequests);
@@ -63,6 +72,7 @@ public sealed class EmulatorStats
         tokensIssued = TokensIssued,
         apiRequests = ApiRequests,
         apiUnauthorized = ApiUnauthorized,
+        secretSightings = SecretSightings,
         connectionsOpened = Volatile.Read(ref _connectionsOpened),
         connectionsOpen = Volatile.Read(ref _connectionsOpen),
         connectionsOpenPeak = Volatile.Read(ref _connectionsOpenPeak),

@@ -44,6 +44,13 @@ public static class IdentityServer
             options.AddEventHandler<OpenIddictServerEvents.ValidateTokenRequestContext>(builder =>
                 builder.UseInlineHandler(context => ValidateClient(context, state)));
 
+            options.AddEventHandler<OpenIddictServerEvents.ApplyTokenResponseContext>(builder =>
+                builder.UseInlineHandler(context =>
+                {
+                    if (context.Response.AccessToken is { } issued) state.Stats.IssuedTokens.Enqueue(issued);
+                    return default;
+                }));
+
             options.AddEventHandler<OpenIddictServerEvents.HandleConfigurationRequestContext>(builder =>
                 builder.UseInlineHandler(context =>
                 {
@@ -71,6 +78,22 @@ public static class IdentityServer
         if (refused.Length > 0)
             context.Reject(Errors.InvalidScope, $"The client is not allowed the scope '{string.Join(" ", refused)}'.");
         return default;
+    }
+
+    /// <summary>Replaces the signing key: JWKS then lists only the new one, so tokens signed with
+    /// the old key stop validating once the API refreshes its keys (it is told to, at once).</summary>
+    public static void RotateSigningKey(IServiceProvider services, EmulatorState state)
+    {
+        var key = new RsaSecurityKey(RSA.Create(2048)) { KeyId = "emulator-" + Guid.NewGuid().ToString("N")[..8] };
+        var credentials = services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<OpenIddictServerOptions>>().CurrentValue.SigningCredentials;
+        lock (credentials)
+        {
+            credentials.Clear();
+            credentials.Add(new SigningCredentials(key, SecurityAlgorithms.RsaSha256));
+        }
+        state.SigningKey = key;
+        services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerOptions>>()
+            .Get(Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerDefaults.AuthenticationScheme).ConfigurationManager?.RequestRefresh();
     }
 
     public static void MapEmulatedIms(this WebApplication app, EmulatorState state)

@@ -22,6 +22,8 @@ public static class PlatformApi
             o.MapInboundClaims = false;
             o.TokenValidationParameters.ValidAudience = IdentityServer.Audience;
             o.TokenValidationParameters.ClockSkew = TimeSpan.Zero;
+            // Pick up a rotated signing key within a second (the default waits minutes).
+            o.RefreshInterval = TimeSpan.FromSeconds(1);
             o.Events = new JwtBearerEvents
             {
                 OnChallenge = async context =>

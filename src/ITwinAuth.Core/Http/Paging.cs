@@ -39,6 +39,7 @@ public sealed class Page : IDisposable
     /// with <paramref name="factory"/> when it is reached (skipped ones are never converted).</summary>
     public IEnumerable<object?> ConvertItems(JsonValueFactory factory, int skip = 0)
     {
+        if (!IsCollection) yield break;
         foreach (var item in Items.EnumerateArray())
             if (skip > 0) skip--; else yield return JsonValues.Convert(item, factory);
     }
@@ -46,6 +47,7 @@ public sealed class Page : IDisposable
     /// <summary>The same, as each item's JSON text (for -Raw).</summary>
     public IEnumerable<string> RawItems(int skip = 0)
     {
+        if (!IsCollection) yield break;
         foreach (var item in Items.EnumerateArray())
             if (skip > 0) skip--; else yield return item.GetRawText();
     }

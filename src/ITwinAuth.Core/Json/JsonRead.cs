@@ -8,14 +8,19 @@ namespace ITwinAuth.Core;
 /// null, never an exception.</summary>
 internal static class JsonRead
 {
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>The body as a JSON document, or null when it is not JSON. JSON must be valid UTF-8
+    /// (RFC 8259): the parser would accept bad bytes inside strings and fail only when one is read.</summary>
     public static JsonDocument? TryParse(byte[] body)
     {
         if (body.Length == 0) return null;
         try
         {
+            StrictUtf8.GetCharCount(body);
             return JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 256 });
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or System.Text.DecoderFallbackException)
         {
             return null;
         }

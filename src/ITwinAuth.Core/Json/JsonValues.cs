@@ -59,6 +59,7 @@ internal static class JsonValues
         if (text.IndexOfAny(new[] { '.', 'e', 'E' }) < 0 &&
             BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var big))
             return big;
-        return element.GetDouble();
+        // Out of double's range: older System.Text.Json throws where newer returns infinity; keep the text.
+        return element.TryGetDouble(out var real) && !double.IsInfinity(real) ? real : text;
     }
 }

@@ -1,0 +1,187 @@
+using System.Net;
+using System.Text;
+using Xunit;
+
+namespace ITwinAuth.Core.Tests;
+
+/// <summary>
+/// Random and mutated JSON (seeded, bounded) through every parser that reads what a server sent:
+/// token responses, discovery documents, iTwin errors, users, pages. Only the module's own
+/// ITwinAuthException may come out; anything else is a bug.
+/// </summary>
+public sealed class ParserFuzzTests
+{
+    private const int CasesPerParser = 4000;
+
+    private static readonly string[] Samples =
+    {
+        "{\"access_token\":\"eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln\",\"token_type\":\"Bearer\",\"expires_in\":3599,\"scope\":\"itwin-platform\"}",
+        "{\"issuer\":\"https://ims.example/\",\"token_endpoint\":\"https://ims.example/connect/token\",\"jwks_uri\":\"https://ims.example/jwks\"}",
+        "{\"error\":{\"code\":\"UserNotFound\",\"message\":\"nope\",\"target\":\"id\",\"details\":[{\"code\":\"A\",\"message\":\"b\",\"target\":\"c\"}]}}",
+        "{\"user\":{\"id\":\"6bfc42a0-028a-dae0-4923-da2ec5fedfed\",\"email\":\"a@b\",\"city\":null,\"createdDateTime\":\"2021-08-27T10:19:07.2510000Z\"}}",
+        "{\"iTwins\":[{\"id\":\"x\",\"n\":1},{\"id\":\"y\",\"n\":2.5e3}],\"_links\":{\"self\":{\"href\":\"https://api.example/itwins\"},\"next\":{\"href\":\"https://api.example/itwins?$skip=2\"}}}",
+        "{\"error\":\"invalid_client\",\"error_description\":\"Invalid client credentials.\"}",
+    };
+
+    private static readonly Uri Api = new("https://api.example/");
+
+    public static IEnumerable<byte[]> Inputs(int seed)
+    {
+        var random = new Random(seed);
+        for (var i = 0; i < CasesPerParser; i++)
+        {
+            yield return (i % 3) switch
+            {
+                0 => Encoding.UTF8.GetBytes(RandomJson(random, 0)),
+                _ => Mutate(random, Encoding.UTF8.GetBytes(Samples[random.Next(Samples.Length)])),
+            };
+        }
+        foreach (var special in new[] { "", "null", "[]", "\"x\"", "1e999", "-1e999", "123456789012345678901234567890",
+                     new string('[', 5000) + new string(']', 5000), "{\"expires_in\":1e999,\"access_token\":\"a\"}",
+                     "{\"access_token\":\"a\",\"expires_in\":-5}", "{\"token_endpoint\":\"javascript:alert(1)\"}",
+                     "{\"iTwins\":[1e999, -0.0, 1e-999, 18446744073709551616],\"_links\":{\"next\":{\"href\":\"::::\"}}}",
+                     "{\"_links\":{\"next\":{\"href\":\"//evil.example/x\"}},\"items\":[]}", "\uFEFF{}" })
+            yield return Encoding.UTF8.GetBytes(special);
+        yield return new byte[] { 0xFF, 0xFE, 0x7B, 0x7D };
+        yield return new byte[] { 0x7B, 0x22, 0xC3, 0x28, 0x22, 0x3A, 0x31, 0x7D };
+    }
+
+    private static string RandomJson(Random random, int depth)
+    {
+        var kind = depth > 6 ? random.Next(4) : random.Next(7);
+        switch (kind)
+        {
+            case 0: return random.Next(3) switch { 0 => "null", 1 => "true", _ => "false" };
+            case 1: return RandomNumber(random);
+            case 2:
+            case 3: return "\"" + RandomText(random) + "\"";
+            case 4:
+                return "[" + string.Join(",", Enumerable.Range(0, random.Next(5)).Select(_ => RandomJson(random, depth + 1))) + "]";
+            default:
+                var keys = new[] { "access_token", "token_type", "expires_in", "scope", "token_endpoint", "error", "code", "message",
+                    "details", "target", "user", "id", "createdDateTime", "iTwins", "_links", "next", "href", "error_description" };
+                return "{" + string.Join(",", Enumerable.Range(0, random.Next(6)).Select(_ =>
+                    "\"" + (random.Next(4) == 0 ? RandomText(random) : keys[random.Next(keys.Length)]) + "\":" + RandomJson(random, depth + 1))) + "}";
+        }
+    }
+
+    private static string RandomNumber(Random random) => random.Next(6) switch
+    {
+        0 => random.Next().ToString(),
+        1 => (-random.NextDouble() * 1e6).ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        2 => "1e" + random.Next(-400, 400),
+        3 => new string('9', random.Next(1, 60)),
+        4 => "-0",
+        _ => "0.000001",
+    };
+
+    private static string RandomText(Random random)
+    {
+        var alphabet = "abcXYZ019 _-:/?#&=%+\\\"\u00e9\u4e2d\ud83d\udd11\t";
+        var builder = new StringBuilder();
+        for (var i = random.Next(12); i > 0; i--)
+        {
+            var c = alphabet[random.Next(alphabet.Length)];
+            if (c is '\\' or '"') builder.Append('\\');
+            builder.Append(c);
+        }
+        if (random.Next(8) == 0) builder.Append("https://api.example/itwins?$skip=").Append(random.Next(100));
+        return builder.ToString();
+    }
+
+    private static byte[] Mutate(Random random, byte[] input)
+    {
+        var bytes = input.ToList();
+        for (var n = random.Next(1, 4); n > 0 && bytes.Count > 0; n--)
+        {
+            var at = random.Next(bytes.Count);
+            switch (random.Next(6))
+            {
+                case 0: bytes.RemoveAt(at); break;
+                case 1: bytes.Insert(at, (byte)random.Next(256)); break;
+                case 2: bytes[at] = (byte)random.Next(256); break;
+                case 3: bytes.RemoveRange(at, bytes.Count - at); break;
+                case 4: bytes.InsertRange(at, bytes.GetRange(at, Math.Min(8, bytes.Count - at))); break;
+                default: const string structural = "{}[],:\"0e-"; bytes.Insert(at, (byte)structural[random.Next(structural.Length)]); break;
+            }
+        }
+        return bytes.ToArray();
+    }
+
+    private static HttpResult Result(byte[] body, int status = 200) =>
+        new(HttpMethod.Get, new Uri(Api, "itwins"), (HttpStatusCode)status, "reason", new Dictionary<string, string[]>(),
+            "application/json", body, null);
+
+    private static void OnlyOwnExceptions(int seed, Action<byte[]> parse)
+    {
+        var cases = 0;
+        foreach (var input in Inputs(seed))
+        {
+            cases++;
+            try { parse(input); }
+            catch (ITwinAuthException) { }
+            catch (Exception ex)
+            {
+                Assert.Fail($"{ex.GetType().Name}: {ex.Message} for input {Convert.ToBase64String(input)}");
+            }
+        }
+        Assert.True(cases >= CasesPerParser);
+    }
+
+    private static readonly TokenCacheKey Key = TokenCacheKey.For(new Uri("https://ims.example"),
+        new ServiceCredential("service-x", SecretText.ToSecureString("s")), new[] { "itwin-platform" });
+
+    private sealed class ListFactory : JsonValueFactory
+    {
+        public override object CreateObject(IReadOnlyList<KeyValuePair<string, object?>> properties) => properties.ToList();
+    }
+
+    [Fact]
+    public void Token_response_parser() => OnlyOwnExceptions(1, body =>
+        TokenClient.ParseResponse(Result(body), "service-x", new[] { "itwin-platform" }, new Uri("https://ims.example"), Key, MonotonicClock.Now, DateTimeOffset.UtcNow));
+
+    [Fact]
+    public void Token_error_parser() => OnlyOwnExceptions(2, body => Assert.NotNull(TokenClient.ErrorFrom(Result(body, 400), "service-x", "itwin-platform")));
+
+    [Fact]
+    public void Discovery_parser() => OnlyOwnExceptions(3, body =>
+        OidcDiscovery.ParseTokenEndpoint(body, new Uri("https://ims.example"), new Uri("https://ims.example/.well-known/openid-configuration")));
+
+    [Fact]
+    public void API_error_parser() => OnlyOwnExceptions(4, body => Assert.NotNull(ApiErrors.FromResponse(Result(body, 404))));
+
+    [Fact]
+    public void User_parser() => OnlyOwnExceptions(5, body => ApiClient.ParseUser(Result(body)));
+
+    [Fact]
+    public void Page_parser_and_conversion() => OnlyOwnExceptions(6, body =>
+    {
+        using var page = Page.Read(Result(body), Api);
+        _ = page.ConvertBody(new ListFactory());
+        _ = page.ConvertItems(new ListFactory()).ToList();
+        _ = page.RawItems().ToList();
+    });
+}
+
+public sealed class JsonValueTests
+{
+    private sealed class ListFactory : JsonValueFactory
+    {
+        public override object CreateObject(IReadOnlyList<KeyValuePair<string, object?>> properties) => properties.ToList();
+    }
+
+    [Theory]
+    [InlineData("[1]", typeof(int))]
+    [InlineData("[3000000000]", typeof(long))]
+    [InlineData("[123456789012345678901234567890]", typeof(System.Numerics.BigInteger))]
+    [InlineData("[2.5]", typeof(double))]
+    [InlineData("[1e999]", typeof(string))]
+    public void Numbers_take_the_smallest_type_that_holds_them(string json, Type expected)
+    {
+        var result = new HttpResult(HttpMethod.Get, new Uri("https://api.example/x"), System.Net.HttpStatusCode.OK, "OK",
+            new Dictionary<string, string[]>(), "application/json", Encoding.UTF8.GetBytes(json), null);
+        using var page = Page.ReadBody(result);
+        var values = (object?[])page.ConvertBody(new ListFactory())!;
+        Assert.IsType(expected, values[0]);
+    }
+}
