@@ -34,8 +34,8 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IPipelineDispatcher, ILogSink, I
     /// </summary>
     private void Run(Func<CancellationToken, Task> work)
     {
-        _verbose ??= IsEnabled("Verbose", "VerbosePreference");
-        _debug ??= IsEnabled("Debug", "DebugPreference");
+        _verbose ??= IsEnabled(EffectivePreference(VerbosePreferenceProperty));
+        _debug ??= IsEnabled(_debugPreference = EffectivePreference(DebugPreferenceProperty));
         var queue = new BlockingCollection<Action>();
         _queue = queue;
         Task task;
@@ -130,14 +130,34 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IPipelineDispatcher, ILogSink, I
     private bool? _verbose;
     private bool? _debug;
 
-    /// <summary>Whether -Verbose/-Debug (or the preference variable) will show a stream. Read on the pipeline thread.</summary>
-    private bool IsEnabled(string switchName, string preferenceVariable)
+    private static readonly System.Reflection.PropertyInfo? VerbosePreferenceProperty = RuntimePreference("VerbosePreference");
+    private static readonly System.Reflection.PropertyInfo? DebugPreferenceProperty = RuntimePreference("DebugPreference");
+
+    /// <summary>
+    /// The command runtime's effective preference (-Verbose, or $VerbosePreference as the caller's
+    /// scope sees it: GetVariableValue would read the module's scope instead). PowerShell has no
+    /// public API for it; if the internal property is ever missing, everything is posted.
+    /// </summary>
+    private static System.Reflection.PropertyInfo? RuntimePreference(string name) =>
+        typeof(PSCmdlet).Assembly.GetType("System.Management.Automation.MshCommandRuntime")
+            ?.GetProperty(name, System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic);
+
+    private ActionPreference? EffectivePreference(System.Reflection.PropertyInfo? property)
     {
-        if (MyInvocation.BoundParameters.TryGetValue(switchName, out var bound) && bound is SwitchParameter on)
-            return on.IsPresent;
-        return GetVariableValue(preferenceVariable) is ActionPreference preference &&
-               preference != ActionPreference.SilentlyContinue && preference != ActionPreference.Ignore;
+        try
+        {
+            return property?.GetValue(CommandRuntime) as ActionPreference?;
+        }
+        catch (Exception)
+        {
+            return null;
+        }
     }
+
+    private static bool IsEnabled(ActionPreference? preference) =>
+        preference is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
+
+    private ActionPreference? _debugPreference;
 
     void ILogSink.Verbose(string message)
     {
@@ -152,7 +172,7 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IPipelineDispatcher, ILogSink, I
     private void WriteDebugRecord(string message)
     {
         // Windows PowerShell's -Debug means Inquire, which prompts; the module never prompts.
-        if (GetVariableValue("DebugPreference") is ActionPreference.Inquire)
+        if (_debugPreference is ActionPreference.Inquire)
             WriteVerbose("DEBUG: " + message);
         else
             WriteDebug(message);

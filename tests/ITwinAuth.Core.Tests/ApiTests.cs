@@ -193,3 +193,24 @@ public sealed class ApiTests(EmulatorFixture emulator)
     public void Loopback_http_and_any_https_are_allowed(string text) =>
         Assert.NotNull(EndpointPolicy.RequireUsable(text, "Authority"));
 }
+
+public sealed class ResolveTests
+{
+    [Theory]
+    [InlineData("//evil.example/users/me")]
+    [InlineData("  //evil.example/users/me")]
+    public void Network_path_references_name_another_host_and_are_refused(string path)
+    {
+        Assert.Equal(ITwinErrorIds.ForeignHostRefused,
+            Assert.Throws<ITwinAuthException>(() => ApiClient.Resolve(new Uri("https://api.bentley.com/"), path, null, null)).ErrorId);
+        Assert.Equal(ITwinErrorIds.ForeignHostRefused,
+            Assert.Throws<ITwinAuthException>(() => ApiClient.Resolve(new Uri("https://api.bentley.com/"), null, new Uri(path.Trim(), UriKind.Relative), null)).ErrorId);
+    }
+
+    [Theory]
+    [InlineData("/users/me", "https://api.bentley.com/users/me")]
+    [InlineData("users/me", "https://api.bentley.com/users/me")]
+    [InlineData("https://api.bentley.com/itwins?$top=1", "https://api.bentley.com/itwins?$top=1")]
+    public void Paths_and_same_host_URIs_resolve_under_the_API_base(string path, string expected) =>
+        Assert.Equal(expected, ApiClient.Resolve(new Uri("https://api.bentley.com/"), path, null, null).ToString());
+}

@@ -32,9 +32,9 @@ public static class AdminEndpoints
 
         admin.MapGet("/_emulator/stats", () => Results.Json(state.Stats.Snapshot()));
         admin.MapGet("/_emulator/tokens", () => Results.Json(state.Stats.IssuedTokens.ToArray()));
-        admin.MapPost("/_emulator/keys/rotate", (IServiceProvider services) =>
+        admin.MapPost("/_emulator/keys/rotate", async (IServiceProvider services) =>
         {
-            IdentityServer.RotateSigningKey(services, state);
+            await IdentityServer.RotateSigningKeyAsync(services, state);
             return Results.Json(new { kid = state.SigningKey.KeyId });
         });
         admin.MapPost("/_emulator/stats/reset", () =>

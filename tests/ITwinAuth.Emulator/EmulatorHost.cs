@@ -55,6 +55,9 @@ public sealed class EmulatorHost : IAsyncDisposable
         {
             var port = http.Connection.LocalPort;
             if (port == state.ForeignPort && CarriesSecret(http, state)) state.Stats.SecretSighted();
+            if (port != state.ApiPort && http.Request.Headers.ContainsKey("Authorization") &&
+                !http.Request.Path.StartsWithSegments("/connect/token") && !http.Request.Path.StartsWithSegments("/_emulator"))
+                state.Stats.AuthorizationSeenElsewhere();
             if (port == state.ForeignPort)
             {
                 state.Stats.ForeignRequests.Enqueue(Record(http));
@@ -69,6 +72,8 @@ public sealed class EmulatorHost : IAsyncDisposable
                 http.Response.StatusCode = 404;
                 return;
             }
+            if (port == state.ImsPort && path.StartsWithSegments("/connect/token")) state.Stats.IdentityRequested(tokenEndpoint: true);
+            if (port == state.ImsPort && path.StartsWithSegments("/.well-known/openid-configuration")) state.Stats.IdentityRequested(tokenEndpoint: false);
             if (port == state.ApiPort)
             {
                 state.Stats.ApiRequested(Record(http));

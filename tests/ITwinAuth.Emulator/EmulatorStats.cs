@@ -23,6 +23,21 @@ public sealed class EmulatorStats
     private int _secretSightings;
     public int SecretSightings => Volatile.Read(ref _secretSightings);
     public void SecretSighted() => Interlocked.Increment(ref _secretSightings);
+
+    /// <summary>Requests with an Authorization header that reached a host other than the API (the token
+    /// endpoint's client authentication aside): a token going where it must not.</summary>
+    private int _authorizationElsewhere;
+    public int AuthorizationElsewhere => Volatile.Read(ref _authorizationElsewhere);
+    public void AuthorizationSeenElsewhere() => Interlocked.Increment(ref _authorizationElsewhere);
+
+    /// <summary>Every request to the token endpoint and to discovery, faulted or not.</summary>
+    private int _tokenEndpointRequests;
+    private int _discoveryRequests;
+    public void IdentityRequested(bool tokenEndpoint)
+    {
+        if (tokenEndpoint) Interlocked.Increment(ref _tokenEndpointRequests);
+        else Interlocked.Increment(ref _discoveryRequests);
+    }
     public ConcurrentQueue<RequestRecord> ApiLog { get; } = new();
 
     public int TokenRequests => Volatile.Read(ref _tokenRequests);
@@ -60,6 +75,8 @@ public sealed class EmulatorStats
         Interlocked.Exchange(ref _tokensIssued, 0);
         Interlocked.Exchange(ref _apiRequests, 0);
         Interlocked.Exchange(ref _apiUnauthorized, 0);
+        Interlocked.Exchange(ref _tokenEndpointRequests, 0);
+        Interlocked.Exchange(ref _discoveryRequests, 0);
         Interlocked.Exchange(ref _connectionsOpened, 0);
         Interlocked.Exchange(ref _connectionsOpenPeak, Volatile.Read(ref _connectionsOpen));
         ForeignRequests.Clear();
@@ -73,6 +90,9 @@ public sealed class EmulatorStats
         apiRequests = ApiRequests,
         apiUnauthorized = ApiUnauthorized,
         secretSightings = SecretSightings,
+        authorizationElsewhere = AuthorizationElsewhere,
+        tokenEndpointRequests = Volatile.Read(ref _tokenEndpointRequests),
+        discoveryRequests = Volatile.Read(ref _discoveryRequests),
         connectionsOpened = Volatile.Read(ref _connectionsOpened),
         connectionsOpen = Volatile.Read(ref _connectionsOpen),
         connectionsOpenPeak = Volatile.Read(ref _connectionsOpenPeak),

@@ -79,7 +79,8 @@ public sealed class FaultInjector
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        if (context.Request.Path.StartsWithSegments("/_emulator"))
+        // The admin endpoints are never faulted; the echo endpoint stands for an API and is.
+        if (context.Request.Path.StartsWithSegments("/_emulator") && !context.Request.Path.StartsWithSegments("/_emulator/echo"))
         {
             await next(context);
             return;

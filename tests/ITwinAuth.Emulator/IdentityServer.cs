@@ -82,7 +82,7 @@ public static class IdentityServer
 
     /// <summary>Replaces the signing key: JWKS then lists only the new one, so tokens signed with
     /// the old key stop validating once the API refreshes its keys (it is told to, at once).</summary>
-    public static void RotateSigningKey(IServiceProvider services, EmulatorState state)
+    public static async Task RotateSigningKeyAsync(IServiceProvider services, EmulatorState state)
     {
         var key = new RsaSecurityKey(RSA.Create(2048)) { KeyId = "emulator-" + Guid.NewGuid().ToString("N")[..8] };
         var credentials = services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<OpenIddictServerOptions>>().CurrentValue.SigningCredentials;
@@ -92,8 +92,20 @@ public static class IdentityServer
             credentials.Add(new SigningCredentials(key, SecurityAlgorithms.RsaSha256));
         }
         state.SigningKey = key;
-        services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerOptions>>()
-            .Get(Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerDefaults.AuthenticationScheme).ConfigurationManager?.RequestRefresh();
+
+        // Wait until the API's cached keys are the new ones (IdentityModel refreshes in the background).
+        var manager = services.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerOptions>>()
+            .Get(Microsoft.AspNetCore.Authentication.JwtBearer.JwtBearerDefaults.AuthenticationScheme).ConfigurationManager;
+        if (manager is null) return;
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            manager.RequestRefresh();
+            var configuration = await manager.GetConfigurationAsync(CancellationToken.None);
+            if (configuration.SigningKeys.All(k => k.KeyId == key.KeyId) && configuration.SigningKeys.Count > 0) return;
+            await Task.Delay(200);
+        }
+        throw new TimeoutException("The API did not pick up the rotated key.");
     }
 
     public static void MapEmulatedIms(this WebApplication app, EmulatorState state)

@@ -22,8 +22,18 @@ public static class PlatformApi
             o.MapInboundClaims = false;
             o.TokenValidationParameters.ValidAudience = IdentityServer.Audience;
             o.TokenValidationParameters.ClockSkew = TimeSpan.Zero;
-            // Pick up a rotated signing key within a second (the default waits minutes).
+            // Pick up a rotated signing key within a second (the default waits minutes), and do not
+            // fall back to the last known good keys: a token signed with a retired key is refused.
             o.RefreshInterval = TimeSpan.FromSeconds(1);
+            o.TokenValidationParameters.ValidateWithLKG = false;
+            o.ConfigurationManager = new Microsoft.IdentityModel.Protocols.ConfigurationManager<Microsoft.IdentityModel.Protocols.OpenIdConnect.OpenIdConnectConfiguration>(
+                new Uri(state.IssuerUri, ".well-known/openid-configuration").ToString(),
+                new Microsoft.IdentityModel.Protocols.OpenIdConnect.OpenIdConnectConfigurationRetriever(),
+                new Microsoft.IdentityModel.Protocols.HttpDocumentRetriever { RequireHttps = false })
+            {
+                RefreshInterval = TimeSpan.FromSeconds(1),
+                UseLastKnownGoodConfiguration = false,
+            };
             o.Events = new JwtBearerEvents
             {
                 OnChallenge = async context =>

@@ -98,6 +98,23 @@ Describe 'Typed output and views' -Tag Experience {
     }
 }
 
+Describe 'Preferences' -Tag Experience {
+    It 'honours $VerbosePreference and $DebugPreference set in the caller''s scope, as well as -Verbose' {
+        $app = New-TestApp -Emulator $emulator
+        Connect-TestApp -Emulator $emulator -App $app | Out-Null
+        function Test-InFunctionScope {
+            $VerbosePreference = 'Continue'
+            $DebugPreference = 'Continue'
+            @(& { Invoke-ITwinRequest -Path /users/me } *>&1)
+        }
+        $records = Test-InFunctionScope
+        @($records | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Count | Should -BeGreaterThan 0
+        @($records | Where-Object { $_ -is [System.Management.Automation.DebugRecord] }).Count | Should -BeGreaterThan 0
+        @(Invoke-ITwinRequest -Path /users/me *>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Count | Should -Be 0
+        @(Invoke-ITwinRequest -Path /users/me -Verbose *>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Count | Should -BeGreaterThan 0
+    }
+}
+
 Describe 'Completion' -Tag Experience {
     It 'completes -Scope with the known iTwin scopes' {
         $line = 'Get-ITwinServiceToken -Scope itw'

@@ -26,7 +26,7 @@ Context 'Requests' {
     }
 
     It 'encodes -Query and sets Accept from -ApiVersion and Prefer from -Prefer' {
-        $page = Invoke-ITwinRequest -Path /itwins -Query @{ '$top' = 3; '$skip' = 2 } -ApiVersion v2 -Prefer Representation
+        $page = Invoke-ITwinRequest -Path /itwins -Query ([ordered]@{ '$top' = 3; '$skip' = 2 }) -ApiVersion v2 -Prefer Representation
         $page.iTwins.Count | Should -Be 3
         $page.iTwins[0].displayName | Should -Be 'iTwin 000003'
         $page.iTwins[0].ianaTimeZone | Should -Be 'America/New_York'

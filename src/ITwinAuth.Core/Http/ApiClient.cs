@@ -30,22 +30,14 @@ public static class ApiClient
     /// </summary>
     public static Uri Resolve(Uri apiBaseUri, string? path, Uri? uri, IEnumerable<KeyValuePair<string, string?>>? query)
     {
+        var text = (uri is not null ? (uri.IsAbsoluteUri ? uri.AbsoluteUri : uri.OriginalString) : path ?? string.Empty).Trim();
         Uri target;
-        if (uri is not null)
-        {
-            if (!uri.IsAbsoluteUri)
-                target = new Uri(EndpointPolicy.AsBase(apiBaseUri), uri.OriginalString.TrimStart('/'));
-            else
-                target = uri;
-        }
+        if (text.StartsWith("//", StringComparison.Ordinal))
+            target = new Uri(EndpointPolicy.AsBase(apiBaseUri), text); // a network-path reference names another host (RFC 3986)
+        else if (Uri.TryCreate(text, UriKind.Absolute, out var absolute) && (absolute.Scheme == Uri.UriSchemeHttp || absolute.Scheme == Uri.UriSchemeHttps))
+            target = absolute;
         else
-        {
-            var text = (path ?? string.Empty).Trim();
-            if (Uri.TryCreate(text, UriKind.Absolute, out var absolute) && (absolute.Scheme == Uri.UriSchemeHttp || absolute.Scheme == Uri.UriSchemeHttps))
-                target = absolute;
-            else
-                target = new Uri(EndpointPolicy.AsBase(apiBaseUri), text.TrimStart('/'));
-        }
+            target = new Uri(EndpointPolicy.AsBase(apiBaseUri), text.TrimStart('/'));
 
         if (!EndpointPolicy.SameOrigin(target, apiBaseUri))
             throw new ITwinAuthException(ITwinErrorIds.ForeignHostRefused, ITwinErrorCategory.SecurityError,
