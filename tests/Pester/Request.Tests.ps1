@@ -5,6 +5,19 @@ BeforeAll {
     $app = New-TestApp -Emulator $emulator
     Connect-TestApp -Emulator $emulator -App $app | Out-Null
     function Get-ApiLog { @((Get-EmulatorStats $emulator).apiLog) }
+    # JSON with every object's keys sorted, so two hashtables compare whatever their key order.
+    function ConvertTo-CanonicalJson($Value) {
+        function Sort-Keys($v) {
+            if ($v -is [System.Collections.IDictionary]) {
+                $sorted = [ordered]@{}
+                foreach ($key in ($v.Keys | Sort-Object)) { $sorted[$key] = Sort-Keys $v[$key] }
+                return $sorted
+            }
+            if ($v -is [array]) { return , @($v | ForEach-Object { Sort-Keys $_ }) }
+            return $v
+        }
+        ConvertTo-Json -InputObject (Sort-Keys $Value) -Depth 10 -Compress
+    }
 }
 AfterAll { Stop-ITwinEmulator -Emulator $emulator }
 
@@ -51,7 +64,7 @@ Context 'Requests' {
         $echo = Invoke-ITwinRequest -Method Post -Path /_emulator/echo -Body $Body
         $echo.contentType | Should -BeLike "$ContentType*"
         if ($Raw) { $echo.body | Should -Be $Raw }
-        else { ($echo.body | ConvertFrom-Json -AsHashtable | ConvertTo-Json -Depth 5 -Compress) | Should -Be ($Expect | ConvertTo-Json -Depth 5 -Compress) }
+        else { ConvertTo-CanonicalJson ($echo.body | ConvertFrom-Json -AsHashtable) | Should -Be (ConvertTo-CanonicalJson $Expect) }
     }
 
     It 'sends bytes with -ContentType, and custom -Headers' {
