@@ -22,7 +22,8 @@ $size = if ($Quick) {
     @{ Rounds = 3; PerRound = 30; Warmup = 30; PagingItems = 2000; PagingRounds = 1; CacheHits = 1000; Parallel = 50; StartupRuns = 3; TokenRounds = 3; TokenPerRound = 5; MemorySmall = 2000; MemoryLarge = 20000 }
 }
 else {
-    @{ Rounds = 5; PerRound = 200; Warmup = 300; PagingItems = 10000; PagingRounds = 3; CacheHits = 10000; Parallel = 50; StartupRuns = 10; TokenRounds = 5; TokenPerRound = 40; MemorySmall = 10000; MemoryLarge = 100000 }
+    # Many short rounds: a noisy moment spoils one round, not the median.
+    @{ Rounds = 15; PerRound = 70; Warmup = 300; PagingItems = 10000; PagingRounds = 7; CacheHits = 10000; Parallel = 50; StartupRuns = 10; TokenRounds = 15; TokenPerRound = 15; MemorySmall = 10000; MemoryLarge = 100000 }
 }
 
 function Get-Median([double[]] $Values) {
@@ -42,6 +43,7 @@ function Measure-SideBySide([System.Collections.Specialized.OrderedDictionary] $
         for ($k = 0; $k -lt $names.Count; $k++) {
             $name = $names[($k + $round) % $names.Count]
             $block = $Contenders[$name]
+            [GC]::Collect(); [GC]::WaitForPendingFinalizers()   # no contender pays for another's garbage
             $watch = [Diagnostics.Stopwatch]::StartNew()
             for ($i = 0; $i -lt $PerRound; $i++) { & $block }
             $samples[$name].Add($watch.Elapsed.TotalMilliseconds / $PerRound)

@@ -121,6 +121,15 @@ Context 'Responses' {
         ($raw | ConvertFrom-Json).user.id | Should -Be $app.UserId
     }
 
+    It 'keeps the last value of a name that comes twice (or differs only in case), as ConvertFrom-Json does' {
+        Add-EmulatorFault -Emulator $emulator -Fault @(@{ path = '/users/me'; status = 200; body = '{"a":1,"b":2,"a":3,"B":4,"c":{"x":1,"X":2}}' })
+        $value = Invoke-ITwinRequest -Path /users/me
+        @($value.PSObject.Properties.Name) | Should -Be @('a', 'b', 'c')
+        $value.a | Should -Be 3
+        $value.b | Should -Be 4
+        $value.c.x | Should -Be 2
+    }
+
     It 'streams -OutFile to disk and exposes status and headers through variables' {
         $file = Join-Path ([IO.Path]::GetTempPath()) "itwinauth-out-$PID.json"
         try {

@@ -104,14 +104,19 @@ public sealed class TokenCache
         }
     }
 
+    /// <summary>Waits for a shared request; cancelling stops this caller's wait, not the request.</summary>
     private static async Task<T> WaitAsync<T>(Task<T> task, CancellationToken cancellationToken)
     {
         if (!cancellationToken.CanBeCanceled || task.IsCompleted) return await task.ConfigureAwait(false);
+#if NET
+        return await task.WaitAsync(cancellationToken).ConfigureAwait(false);
+#else
         var cancelled = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         using (cancellationToken.Register(() => cancelled.TrySetCanceled(cancellationToken)))
         {
             return await (await Task.WhenAny(task, cancelled.Task).ConfigureAwait(false)).ConfigureAwait(false);
         }
+#endif
     }
 
     /// <summary>Drops <paramref name="token"/> if it is still the cached one (after the API rejected it).</summary>

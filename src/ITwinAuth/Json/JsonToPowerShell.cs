@@ -15,12 +15,15 @@ internal sealed class PSObjectFactory : JsonValueFactory
     public override object CreateObject(IReadOnlyList<KeyValuePair<string, object?>> properties)
     {
         var result = new PSObject();
+        // Names are checked here, once, so PowerShell need not validate each add (preValidated):
+        // that validation was most of the cost of paging.
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var property in properties)
         {
-            if (result.Properties[property.Key] is { } existing)
-                existing.Value = property.Value;
+            if (seen.Add(property.Key))
+                result.Properties.Add(new PSNoteProperty(property.Key, property.Value), preValidated: true);
             else
-                result.Properties.Add(new PSNoteProperty(property.Key, property.Value));
+                result.Properties[property.Key].Value = property.Value;
         }
         return result;
     }
