@@ -42,12 +42,7 @@ function Invoke-Native {
     if ($LASTEXITCODE -ne 0) { throw "'$FilePath $($ArgumentList -join ' ')' failed with exit code $LASTEXITCODE." }
 }
 
-# A fresh PowerShell of the same version as this one (dotnet pwsh runs pwsh.dll under dotnet).
-function Get-PwshCommand {
-    $process = [Environment]::ProcessPath
-    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { return @($process, (Join-Path $PSHOME 'pwsh.dll')) }
-    return @($process)
-}
+Import-Module (Join-Path $root 'tests/ChildPwsh.psm1') -Force
 
 function Invoke-Build {
     Write-Host "Building ITwinAuth $version ($Configuration)" -ForegroundColor Cyan

@@ -16,6 +16,7 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $PSScriptRoot '../tests/Emulator.psm1') -Force
+Import-Module (Join-Path $PSScriptRoot '../tests/ChildPwsh.psm1') -Force
 Import-Module $ModulePath -Force
 
 $size = if ($Quick) {
@@ -55,21 +56,9 @@ function Measure-SideBySide([System.Collections.Specialized.OrderedDictionary] $
 }
 
 function Invoke-FreshPwsh([string] $Command, [hashtable] $Environment = @{}) {
-    $process = [Environment]::ProcessPath
-    $info = [Diagnostics.ProcessStartInfo]::new($process)
-    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
-    foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $Command) { $info.ArgumentList.Add($a) }
-    foreach ($e in $Environment.GetEnumerator()) { $info.Environment[$e.Key] = [string]$e.Value }
-    $info.Environment['NO_COLOR'] = '1'
-    $info.RedirectStandardOutput = $true
-    $info.RedirectStandardError = $true
-    $info.UseShellExecute = $false
-    $child = [Diagnostics.Process]::Start($info)
-    $out = $child.StandardOutput.ReadToEndAsync(); $err = $child.StandardError.ReadToEndAsync()
-    if (-not $child.WaitForExit(300000)) { $child.Kill($true); throw 'A benchmark child process hung.' }
-    $child.WaitForExit()
-    if ($child.ExitCode -ne 0) { throw "A benchmark child process failed: $($out.Result)$($err.Result)" }
-    $out.Result
+    $run = Invoke-ChildPwsh -TimeoutSeconds 300 -Environment $Environment -ArgumentList @('-NoProfile', '-NonInteractive', '-Command', $Command)
+    if ($run.ExitCode -ne 0) { throw "A benchmark child process failed: $($run.Output)" }
+    $run.Output
 }
 
 $rows = [System.Collections.Generic.List[object]]::new()

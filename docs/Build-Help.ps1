@@ -16,9 +16,9 @@ $ErrorActionPreference = 'Stop'
 if (-not $env:ITWINAUTH_HELP_CHILD) {
     $env:ITWINAUTH_HELP_CHILD = '1'
     try {
-        $process = [Environment]::ProcessPath
-        [string[]] $prefix = if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' } else { @() }
-        & $process @prefix -NoProfile -NonInteractive -File $PSCommandPath -DocsPath $DocsPath -ModulePath $ModulePath
+        Import-Module (Join-Path $PSScriptRoot '../tests/ChildPwsh.psm1')
+        $pwsh = Get-PwshCommand
+        & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -File $PSCommandPath -DocsPath $DocsPath -ModulePath $ModulePath
         if ($LASTEXITCODE -ne 0) { throw "Building help failed (exit code $LASTEXITCODE)." }
     }
     finally { Remove-Item Env:ITWINAUTH_HELP_CHILD }

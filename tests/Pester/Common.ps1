@@ -2,6 +2,7 @@
 $ErrorActionPreference = 'Stop'
 if (-not $env:ITWINAUTH_MODULE) { throw 'Run the tests with ./build.ps1 -Task Test (ITWINAUTH_MODULE is not set).' }
 Import-Module (Join-Path $PSScriptRoot '../Emulator.psm1') -Force
+Import-Module (Join-Path $PSScriptRoot '../ChildPwsh.psm1') -Force
 Import-Module $env:ITWINAUTH_MODULE -Force
 
 function New-TestApp {
@@ -38,32 +39,6 @@ function Get-ErrorRecord([Parameter(Mandatory)] [scriptblock] $ScriptBlock) {
         return $_
     }
     throw 'The command raised no error.'
-}
-
-# A fresh pwsh of the same version as this one, optionally with its own environment (HOME,
-# PSModulePath...). Bounded in time: a hang fails the test instead of the run.
-function Invoke-ChildPwsh {
-    param([Parameter(Mandatory)] [string[]] $ArgumentList, [hashtable] $Environment = @{}, [int] $TimeoutSeconds = 180)
-    $process = [Environment]::ProcessPath
-    $info = [Diagnostics.ProcessStartInfo]::new($process)
-    if ([IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') { $info.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
-    foreach ($argument in $ArgumentList) { $info.ArgumentList.Add($argument) }
-    $info.Environment['NO_COLOR'] = '1' # plain text: escape codes would break the XML test report
-    foreach ($entry in $Environment.GetEnumerator()) { $info.Environment[$entry.Key] = [string]$entry.Value }
-    $info.RedirectStandardOutput = $true
-    $info.RedirectStandardError = $true
-    $info.RedirectStandardInput = $true
-    $info.UseShellExecute = $false
-    $child = [Diagnostics.Process]::Start($info)
-    $child.StandardInput.Close()
-    $stdout = $child.StandardOutput.ReadToEndAsync()
-    $stderr = $child.StandardError.ReadToEndAsync()
-    if (-not $child.WaitForExit($TimeoutSeconds * 1000)) {
-        $child.Kill($true)
-        throw "The child pwsh did not finish within $TimeoutSeconds s."
-    }
-    $child.WaitForExit()
-    [pscustomobject]@{ ExitCode = $child.ExitCode; Output = $stdout.Result + $stderr.Result }
 }
 
 # .NET stack frames look like "   at Namespace.Type.Method(...)": none may reach the user.
