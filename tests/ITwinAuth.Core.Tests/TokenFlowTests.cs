@@ -206,3 +206,63 @@ public sealed class EnvironmentTests
         Assert.Equal(new Uri(api), ITwinEndpoints.ApiBaseFor(environment));
     }
 }
+
+/// <summary>The emulator itself behaves as IMS and the API do (it is what every other test trusts).</summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class EmulatorContractTests(EmulatorFixture emulator)
+{
+    private static string Json(HttpResponseMessage response) => response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
+
+    [Fact]
+    public async Task Accepts_client_authentication_by_HTTP_Basic_with_form_encoded_credentials()
+    {
+        var app = emulator.Register("basic secret+with&odd=chars/é");
+        var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes(
+            Uri.EscapeDataString(app.ClientId) + ":" + Uri.EscapeDataString(app.ClientSecret).Replace("%20", "+")));
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(emulator.Host.Authority, "connect/token"))
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["scope"] = "itwin-platform" }),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", basic);
+        using var response = await emulator.Admin.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("access_token", Json(response));
+    }
+
+    [Fact]
+    public async Task Issues_RS256_signed_JWTs_that_are_not_encrypted()
+    {
+        var app = emulator.Register();
+        var token = await ConnectionTokenSource.AcquireAsync(emulator.Connect(app), InlineDispatcher.Instance, false, NullLogSink.Instance, default);
+        var parts = SecretText.Use(token.SecureToken, t => t).Split('.');
+        Assert.Equal(3, parts.Length);
+        var header = Encoding.UTF8.GetString(Convert.FromBase64String(parts[0].PadRight(parts[0].Length + (4 - parts[0].Length % 4) % 4, '=')));
+        Assert.Contains("\"alg\":\"RS256\"", header);
+        Assert.Contains("\"typ\":\"at+jwt\"", header);
+    }
+
+    [Fact]
+    public async Task Answers_403_InsufficientPermissions_for_a_token_without_the_scope()
+    {
+        var app = emulator.Register(scopes: new[] { "itwins:read" });
+        var tokens = new ConnectionTokenSource(emulator.Connect(app, new[] { "itwins:read" }), InlineDispatcher.Instance, NullLogSink.Instance);
+        var call = ApiClient.NewCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"), tokens, null, null);
+        var ex = await Assert.ThrowsAsync<ITwinApiException>(() => ApiClient.SendAsync(call, false, NullLogSink.Instance, default));
+        Assert.Equal(HttpStatusCode.Forbidden, ex.StatusCode);
+        Assert.Equal("InsufficientPermissions", ex.ErrorId);
+        Assert.Equal(ITwinErrorCategory.PermissionDenied, ex.Category);
+    }
+
+    [Fact]
+    public async Task Refuses_an_expired_token_with_401_and_zero_clock_skew()
+    {
+        var app = emulator.Register(lifetime: 1);
+        var token = await ConnectionTokenSource.AcquireAsync(emulator.Connect(app), InlineDispatcher.Instance, false, NullLogSink.Instance, default);
+        await Task.Delay(TimeSpan.FromSeconds(2.1));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"));
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", SecretText.Use(token.SecureToken, t => t));
+        using var response = await emulator.Admin.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("InvalidAuthorizationToken", Json(response));
+    }
+}

@@ -73,7 +73,7 @@ public static class PlatformApi
 
     public static void MapEmulatedApi(this IEndpointRouteBuilder api, EmulatorState state)
     {
-        api.MapGet("/users/me", (HttpContext http) =>
+        api.MapMethods("/users/me", new[] { "GET", "HEAD" }, (HttpContext http) =>
         {
             var app = Caller(http, state);
             return app is null

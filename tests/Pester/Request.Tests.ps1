@@ -146,6 +146,9 @@ Context 'Responses' {
         Invoke-ITwinRequest -Method Post -Path "/itwins/favorites/$id" -StatusCodeVariable status -Confirm:$false | Should -BeNullOrEmpty
         $status | Should -Be 204
         Invoke-ITwinRequest -Method Delete -Path "/itwins/favorites/$id" -Confirm:$false | Should -BeNullOrEmpty
+        Invoke-ITwinRequest -Method Head -Path /users/me -StatusCodeVariable headStatus -ResponseHeadersVariable headHeaders | Should -BeNullOrEmpty
+        $headStatus | Should -Be 200
+        $headHeaders['Content-Type'] | Should -BeLike 'application/json*'
     }
 }
 
