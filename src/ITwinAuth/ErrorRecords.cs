@@ -24,8 +24,4 @@ internal static class ErrorRecords
         }
         return record;
     }
-
-    public static ErrorRecord Create(string errorId, ErrorCategory category, string message, object? target) =>
-        new(new ITwinAuthException(errorId, Enum.TryParse<ITwinErrorCategory>(category.ToString(), out var c) ? c : ITwinErrorCategory.NotSpecified,
-            message, target?.ToString()), errorId, category, target);
 }

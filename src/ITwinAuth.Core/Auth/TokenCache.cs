@@ -147,14 +147,6 @@ public sealed class TokenCache
         return removed;
     }
 
-    public IReadOnlyList<ITwinAccessToken> Snapshot()
-    {
-        var list = new List<ITwinAccessToken>();
-        foreach (var pair in _entries)
-            if (Volatile.Read(ref pair.Value.Token) is { } token) list.Add(token);
-        return list;
-    }
-
     internal static string Describe(TimeSpan span) =>
         span.TotalHours >= 1 ? $"{(int)span.TotalHours}h{span.Minutes:D2}m" :
         span.TotalMinutes >= 1 ? $"{(int)span.TotalMinutes}m{span.Seconds:D2}s" :

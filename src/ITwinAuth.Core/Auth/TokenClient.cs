@@ -125,7 +125,7 @@ public static class TokenClient
                 $"The app '{clientId}' is not allowed to use client credentials (unauthorized_client). Register it as a Service application."),
             "invalid_request" => (ITwinErrorIds.InvalidTokenRequest, ITwinErrorCategory.InvalidArgument,
                 $"The identity service found the token request invalid (invalid_request)."),
-            _ => (ITwinErrorIds.TokenRequestFailed, CategoryFor(result.StatusCode),
+            _ => (ITwinErrorIds.TokenRequestFailed, ApiErrors.CategoryFor(result.StatusCode),
                 $"The token endpoint answered {(int)result.StatusCode} {result.ReasonPhrase}" +
                 (document is null ? $" with a {result.ContentType ?? "non-JSON"} body." : ".")),
         };
@@ -135,6 +135,4 @@ public static class TokenClient
             ResponseBody = document is null ? null : System.Text.Encoding.UTF8.GetString(result.Body),
         };
     }
-
-    internal static ITwinErrorCategory CategoryFor(HttpStatusCode status) => ApiErrors.CategoryFor(status);
 }
