@@ -256,9 +256,11 @@ public sealed class EmulatorContractTests(EmulatorFixture emulator)
     [Fact]
     public async Task Refuses_an_expired_token_with_401_and_zero_clock_skew()
     {
-        var app = emulator.Register(lifetime: 1);
+        // 2 s, not 1: expires_in is rounded down, and a 1-second token can arrive as 0 (already expired).
+        // exp is at most issue time + 2 s, so after 2.2 s the token is surely dead.
+        var app = emulator.Register(lifetime: 2);
         var token = await ConnectionTokenSource.AcquireAsync(emulator.Connect(app), InlineDispatcher.Instance, false, NullLogSink.Instance, default);
-        await Task.Delay(TimeSpan.FromSeconds(2.1));
+        await Task.Delay(TimeSpan.FromSeconds(2.2));
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"));
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", SecretText.Use(token.SecureToken, t => t));
         using var response = await emulator.Admin.SendAsync(request);
