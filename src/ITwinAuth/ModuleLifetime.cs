@@ -11,6 +11,6 @@ public static class ModuleLifetime
         ITwinSession.Current = null;
         TokenCache.Shared.Clear();
         OidcDiscovery.Forget();
-        HttpPipeline.Reset();
+        SharedHttpClient.Reset();
     }
 }

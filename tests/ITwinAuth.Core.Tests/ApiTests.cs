@@ -173,7 +173,7 @@ public sealed class ApiTests(EmulatorFixture emulator)
     public void Paths_join_the_API_base_and_queries_are_encoded()
     {
         var uri = ApiClient.Resolve(new Uri("https://api.bentley.com/base"), "/itwins/favorites", null,
-            new[] { new KeyValuePair<string, string?>("$top", "5"), new KeyValuePair<string, string?>("$search", "a&b c") });
+            new[] { new KeyValuePair<string, object?>("$top", "5"), new KeyValuePair<string, object?>("$search", "a&b c") });
         Assert.Equal("https://api.bentley.com/base/itwins/favorites?%24top=5&%24search=a%26b%20c", uri.AbsoluteUri);
     }
 

@@ -110,7 +110,7 @@ public sealed class ParserFuzzTests
 
     private static HttpResult Result(byte[] body, int status = 200) =>
         new(HttpMethod.Get, new Uri(Api, "itwins"), (HttpStatusCode)status, "reason", new Dictionary<string, string[]>(),
-            "application/json", body, null);
+            "application/json", body);
 
     private static void OnlyOwnExceptions(int seed, Action<byte[]> parse)
     {
@@ -179,7 +179,7 @@ public sealed class JsonValueTests
     public void Numbers_take_the_smallest_type_that_holds_them(string json, Type expected)
     {
         var result = new HttpResult(HttpMethod.Get, new Uri("https://api.example/x"), System.Net.HttpStatusCode.OK, "OK",
-            new Dictionary<string, string[]>(), "application/json", Encoding.UTF8.GetBytes(json), null);
+            new Dictionary<string, string[]>(), "application/json", Encoding.UTF8.GetBytes(json));
         using var page = Page.ReadBody(result);
         var values = (object?[])page.ConvertBody(new ListFactory())!;
         Assert.IsType(expected, values[0]);

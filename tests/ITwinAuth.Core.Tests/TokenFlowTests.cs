@@ -145,7 +145,7 @@ public sealed class TokenFlowTests(EmulatorFixture emulator)
 
     private static HttpResult Response(int status, string body, string contentType = "application/json") =>
         new(HttpMethod.Post, new Uri("https://ims.example/connect/token"), (HttpStatusCode)status, "reason",
-            new Dictionary<string, string[]>(), contentType, Encoding.UTF8.GetBytes(body), null);
+            new Dictionary<string, string[]>(), contentType, Encoding.UTF8.GetBytes(body));
 
     private static readonly TokenCacheKey Key = TokenCacheKey.For(new Uri("https://ims.example"),
         new ServiceCredential("service-x", SecretText.ToSecureString("s")), new[] { "itwin-platform" });

@@ -54,29 +54,39 @@ public sealed class EmulatorHost : IAsyncDisposable
         app.Use(async (http, next) =>
         {
             var port = http.Connection.LocalPort;
-            if (port == state.ForeignPort && CarriesSecret(http, state)) state.Stats.SecretSighted();
-            if (port != state.ApiPort && http.Request.Headers.ContainsKey("Authorization") &&
-                !http.Request.Path.StartsWithSegments("/connect/token") && !http.Request.Path.StartsWithSegments("/_emulator"))
+            var path = http.Request.Path;
+            var admin = path.StartsWithSegments("/_emulator") && !path.StartsWithSegments("/_emulator/echo");
+            // Bodies are read too: a secret or a token in a body is as much a leak as one in a header.
+            var body = admin ? string.Empty : await PeekBodyAsync(http.Request);
+            var tokenEndpoint = port == state.ImsPort && path.StartsWithSegments("/connect/token");
+            if (!tokenEndpoint && Carries(http, body, state.Apps.Secrets())) state.Stats.SecretSighted();
+            if (port != state.ApiPort && http.Request.Headers.ContainsKey("Authorization") && !path.StartsWithSegments("/connect/token") && !admin)
                 state.Stats.AuthorizationSeenElsewhere();
             if (port == state.ForeignPort)
             {
-                state.Stats.ForeignRequests.Enqueue(Record(http));
-                await http.Response.WriteAsJsonAsync(new { iTwins = Array.Empty<object>(), _links = new { } });
+                if (Carries(http, body, state.Stats.IssuedTokens.ToArray())) state.Stats.TokenSightedElsewhere();
+                state.Stats.ForeignRequests.Enqueue(Record(http, body));
+                // Looks like a token, an empty page and a discovery document at once, so a client that
+                // trusted this host would accept its answer and show it.
+                await http.Response.WriteAsJsonAsync(new
+                {
+                    access_token = "foreign-token", token_type = "Bearer", expires_in = 3600,
+                    token_endpoint = state.ForeignUri + "connect/token",
+                    iTwins = Array.Empty<object>(), _links = new { },
+                });
                 return;
             }
-            if (!http.Request.Path.StartsWithSegments("/connect/token") && CarriesSecret(http, state)) state.Stats.SecretSighted();
-            var path = http.Request.Path;
             var identityPath = path.StartsWithSegments("/connect") || path.StartsWithSegments("/.well-known");
             if (identityPath != (port == state.ImsPort) && !path.StartsWithSegments("/_emulator"))
             {
                 http.Response.StatusCode = 404;
                 return;
             }
-            if (port == state.ImsPort && path.StartsWithSegments("/connect/token")) state.Stats.IdentityRequested(tokenEndpoint: true);
+            if (tokenEndpoint) state.Stats.IdentityRequested(tokenEndpoint: true);
             if (port == state.ImsPort && path.StartsWithSegments("/.well-known/openid-configuration")) state.Stats.IdentityRequested(tokenEndpoint: false);
             if (port == state.ApiPort)
             {
-                state.Stats.ApiRequested(Record(http));
+                state.Stats.ApiRequested(Record(http, null));
                 http.Response.Headers["X-Correlation-Id"] = Guid.NewGuid().ToString();
             }
             await next(http);
@@ -92,19 +102,50 @@ public sealed class EmulatorHost : IAsyncDisposable
         return new EmulatorHost(app, state);
     }
 
-    private static bool CarriesSecret(HttpContext http, EmulatorState state)
+    private static bool Carries(HttpContext http, string body, IEnumerable<string> needles)
     {
-        var text = http.Request.Path + http.Request.QueryString.ToString() + string.Join("\n", http.Request.Headers.Select(h => h.Key + ":" + h.Value));
-        var decoded = Uri.UnescapeDataString(text);
-        return state.Apps.Secrets().Any(secret => text.Contains(secret, StringComparison.Ordinal) || decoded.Contains(secret, StringComparison.Ordinal));
+        var text = http.Request.Path + http.Request.QueryString.ToString() + "\n" +
+                   string.Join("\n", http.Request.Headers.Select(h => h.Key + ":" + h.Value)) + "\n" + body;
+        var decoded = Uri.UnescapeDataString(text.Replace('+', ' '));
+        var basicDecoded = string.Join("\n", http.Request.Headers.Authorization.Select(DecodeBasic));
+        return needles.Any(needle => !string.IsNullOrEmpty(needle) &&
+            (text.Contains(needle, StringComparison.Ordinal) || decoded.Contains(needle, StringComparison.Ordinal) ||
+             basicDecoded.Contains(needle, StringComparison.Ordinal)));
     }
 
-    private static RequestRecord Record(HttpContext http) => new(
+    private static string DecodeBasic(string? header)
+    {
+        if (header is null || !header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)) return string.Empty;
+        try { return System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(header[6..].Trim())); }
+        catch (FormatException) { return string.Empty; }
+    }
+
+    /// <summary>Up to 1 MiB of the request body as text, leaving it readable for the endpoint.</summary>
+    private static async Task<string> PeekBodyAsync(HttpRequest request)
+    {
+        if (request.ContentLength is 0 || (request.ContentLength is null && !request.Headers.ContainsKey("Transfer-Encoding"))) return string.Empty;
+        request.EnableBuffering();
+        var buffer = new byte[1 << 20];
+        var total = 0;
+        int read;
+        try
+        {
+            while (total < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(total), request.HttpContext.RequestAborted)) > 0)
+                total += read;
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or Microsoft.AspNetCore.Connections.ConnectionResetException) { }
+        request.Body.Position = 0;
+        return System.Text.Encoding.UTF8.GetString(buffer, 0, total);
+    }
+
+    private static RequestRecord Record(HttpContext http, string? body) => new(
         http.Request.Method,
         http.Request.Path + http.Request.QueryString,
         http.Request.Headers.ContainsKey("Authorization"),
         http.Request.Headers.Accept.ToString(),
-        http.Request.Headers["Prefer"].ToString());
+        http.Request.Headers["Prefer"].ToString(),
+        body is null ? null : http.Request.Headers.Select(h => h.Key + ": " + h.Value).ToArray(),
+        body);
 
     private static int FreePort(int requested)
     {

@@ -19,10 +19,15 @@ public sealed class EmulatorStats
     public ConcurrentQueue<string> IssuedTokens { get; } = new();
 
     /// <summary>Requests other than to the token endpoint that carried a client secret anywhere in
-    /// their path, query or headers: always zero for a well-behaved client.</summary>
+    /// their path, query, headers (Basic decoded) or body: always zero for a well-behaved client.</summary>
     private int _secretSightings;
     public int SecretSightings => Volatile.Read(ref _secretSightings);
     public void SecretSighted() => Interlocked.Increment(ref _secretSightings);
+
+    /// <summary>Requests to the foreign host that carried an issued token anywhere, body included.</summary>
+    private int _tokenSightings;
+    public int TokenSightings => Volatile.Read(ref _tokenSightings);
+    public void TokenSightedElsewhere() => Interlocked.Increment(ref _tokenSightings);
 
     /// <summary>Requests with an Authorization header that reached a host other than the API (the token
     /// endpoint's client authentication aside): a token going where it must not.</summary>
@@ -91,6 +96,7 @@ public sealed class EmulatorStats
         apiUnauthorized = ApiUnauthorized,
         secretSightings = SecretSightings,
         authorizationElsewhere = AuthorizationElsewhere,
+        tokenSightings = TokenSightings,
         tokenEndpointRequests = Volatile.Read(ref _tokenEndpointRequests),
         discoveryRequests = Volatile.Read(ref _discoveryRequests),
         connectionsOpened = Volatile.Read(ref _connectionsOpened),
@@ -101,4 +107,6 @@ public sealed class EmulatorStats
     };
 }
 
-public sealed record RequestRecord(string Method, string PathAndQuery, bool HadAuthorization, string? Accept, string? Prefer);
+/// <summary>One request as a host saw it; Headers and Body are kept for the foreign host only.</summary>
+public sealed record RequestRecord(string Method, string PathAndQuery, bool HadAuthorization, string? Accept, string? Prefer,
+    string[]? Headers = null, string? Body = null);

@@ -11,7 +11,10 @@ public sealed class FaultRule
 {
     public string Path { get; set; } = "/";
     public string? Method { get; set; }
-    /// <summary>respond | delay | truncate | reset | foreign-next</summary>
+    /// <summary>respond | delay | truncate | reset | foreign-next, and the hostile ones: endless (a body
+    /// that never ends), oversized (Bytes bytes, declared), flood (Bytes bytes, not declared),
+    /// gzip-bomb, bad-encoding (Encoding gzip or br over bytes that are not), abort (read the request,
+    /// then drop the connection without an answer).</summary>
     public string Action { get; set; } = "respond";
     public int Status { get; set; } = 503;
     /// <summary>Retry-After in seconds (the delta form).</summary>
@@ -22,6 +25,10 @@ public sealed class FaultRule
     /// <summary>A Location header, for redirects (Status 301/302/303/307/308).</summary>
     public string? Location { get; set; }
     public string? ContentType { get; set; }
+    /// <summary>The body size for oversized and flood; the decompressed size for gzip-bomb.</summary>
+    public long Bytes { get; set; }
+    /// <summary>The Content-Encoding that bad-encoding claims: gzip, deflate or br.</summary>
+    public string Encoding { get; set; } = "gzip";
     public int DelayMs { get; set; }
     /// <summary>How many matching requests it hits; -1 for all of them.</summary>
     public int Times { get; set; } = 1;
@@ -106,6 +113,14 @@ public sealed class FaultInjector
             case "truncate":
             case "reset":
                 await RewriteBodyAsync(context, next, rule.Action == "reset");
+                return;
+            case "endless":
+            case "oversized":
+            case "flood":
+            case "gzip-bomb":
+            case "bad-encoding":
+            case "abort":
+                await HostileResponses.SendAsync(context, rule);
                 return;
             default:
                 await RespondAsync(context, rule);

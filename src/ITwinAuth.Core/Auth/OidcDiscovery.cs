@@ -26,19 +26,8 @@ public static class OidcDiscovery
         if (TokenEndpoints.TryGetValue(documentUri.AbsoluteUri, out var known)) return known;
 
         log.Verbose($"Discovering the token endpoint at {documentUri}.");
-        var call = new HttpCall(HttpMethod.Get, documentUri) { Retry = RetryPolicy.TokenRequests, AttemptTimeout = TimeSpan.FromSeconds(30) };
-        call.Headers["Accept"] = "application/json";
-        HttpResult result;
-        try
-        {
-            result = await HttpPipeline.SendAsync(call, log, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ITwinAuthException ex) when (ex.ErrorId is ITwinErrorIds.ApiUnreachable or ITwinErrorIds.RequestTimedOut)
-        {
-            throw new ITwinAuthException(ITwinErrorIds.AuthorityUnreachable, ITwinErrorCategory.ConnectionError,
-                $"The identity service at {authority.GetLeftPart(UriPartial.Authority)} could not be reached: {ex.Message} " +
-                "Check -Authority (or -Environment) and the network.", authority.ToString(), ex);
-        }
+        var call = IdentityRequests.NewCall(HttpMethod.Get, documentUri, authority);
+        var result = await IdentityRequests.SendAsync(call, $"The identity service at {EndpointPolicy.OriginOf(authority)}", log, cancellationToken).ConfigureAwait(false);
 
         if (!result.IsSuccess)
             throw new ITwinAuthException(ITwinErrorIds.DiscoveryFailed, ITwinErrorCategory.ResourceUnavailable,

@@ -26,9 +26,19 @@ public sealed class TokenCache
         public Task<ITwinAccessToken>? InFlight;
     }
 
-    /// <summary>Five minutes, or a tenth of the lifetime for tokens shorter than fifty minutes.</summary>
-    public static TimeSpan MarginFor(TimeSpan lifetime, TimeSpan? overrideMargin) =>
-        overrideMargin ?? (lifetime.Ticks / 10 < DefaultMargin.Ticks ? TimeSpan.FromTicks(lifetime.Ticks / 10) : DefaultMargin);
+    /// <summary>
+    /// Five minutes, or a tenth of the lifetime for tokens shorter than fifty minutes. A margin given
+    /// by the caller that is not shorter than the lifetime would renew on every call: it is held to
+    /// half the lifetime (<see cref="IsMarginClamped"/> tells the caller to say so).
+    /// </summary>
+    public static TimeSpan MarginFor(TimeSpan lifetime, TimeSpan? overrideMargin) => overrideMargin switch
+    {
+        { } margin when IsMarginClamped(lifetime, margin) => TimeSpan.FromTicks(lifetime.Ticks / 2),
+        { } margin => margin,
+        _ => lifetime.Ticks / 10 < DefaultMargin.Ticks ? TimeSpan.FromTicks(lifetime.Ticks / 10) : DefaultMargin,
+    };
+
+    public static bool IsMarginClamped(TimeSpan lifetime, TimeSpan? margin) => margin is { } m && m >= lifetime;
 
     public static bool IsFresh(ITwinAccessToken token, TimeSpan? overrideMargin) =>
         MonotonicClock.Until(token.ExpiresAtTimestamp) > MarginFor(token.Lifetime, overrideMargin);

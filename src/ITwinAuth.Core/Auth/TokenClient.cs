@@ -35,34 +35,20 @@ public static class TokenClient
         var scope = string.Join(" ", scopes);
         log.Verbose($"POST {endpoint} grant_type=client_credentials client_id={credential.ClientId} scope='{scope}' client_secret=***");
 
-        var call = new HttpCall(HttpMethod.Post, endpoint)
+        var call = IdentityRequests.NewCall(HttpMethod.Post, endpoint, authority);
+        call.Idempotent = true;
+        // The secret is readable only while this form is encoded, once per attempt.
+        call.Content = () => SecretText.Use(credential.Secret, secret => new FormUrlEncodedContent(new[]
         {
-            Retry = RetryPolicy.TokenRequests,
-            AttemptTimeout = TimeSpan.FromSeconds(30),
-            Idempotent = true,
-            // The secret is readable only while this form is encoded, once per attempt.
-            Content = () => SecretText.Use(credential.Secret, secret => new FormUrlEncodedContent(new[]
-            {
-                new KeyValuePair<string, string>("grant_type", "client_credentials"),
-                new KeyValuePair<string, string>("client_id", credential.ClientId),
-                new KeyValuePair<string, string>("client_secret", secret),
-                new KeyValuePair<string, string>("scope", scope),
-            })),
-        };
-        call.Headers["Accept"] = "application/json";
+            new KeyValuePair<string, string>("grant_type", "client_credentials"),
+            new KeyValuePair<string, string>("client_id", credential.ClientId),
+            new KeyValuePair<string, string>("client_secret", secret),
+            new KeyValuePair<string, string>("scope", scope),
+        }));
 
         var started = MonotonicClock.Now;
         var issuedOn = DateTimeOffset.UtcNow;
-        HttpResult result;
-        try
-        {
-            result = await HttpPipeline.SendAsync(call, log, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ITwinAuthException ex) when (ex.ErrorId is ITwinErrorIds.ApiUnreachable or ITwinErrorIds.RequestTimedOut)
-        {
-            throw new ITwinAuthException(ITwinErrorIds.AuthorityUnreachable, ITwinErrorCategory.ConnectionError,
-                $"The token endpoint {endpoint} could not be reached: {ex.Message}", endpoint.ToString(), ex);
-        }
+        var result = await IdentityRequests.SendAsync(call, $"The token endpoint {endpoint}", log, cancellationToken).ConfigureAwait(false);
 
         if (!result.IsSuccess) throw ErrorFrom(result, credential.ClientId, scope);
         var token = ParseResponse(result, credential.ClientId, scopes, authority, key, started, issuedOn);
@@ -77,23 +63,64 @@ public static class TokenClient
         var root = document?.RootElement;
         var accessToken = root?.String("access_token");
         if (root is null || string.IsNullOrWhiteSpace(accessToken))
-            throw new ITwinAuthException(ITwinErrorIds.TokenResponseInvalid, ITwinErrorCategory.InvalidResult,
-                $"The token endpoint answered {(int)result.StatusCode} without an access_token in a JSON body.", result.Target);
+            throw Invalid(result, "without an access_token in a JSON body");
+        if (accessToken!.Length > MaximumTokenLength)
+            throw Invalid(result, $"with an access_token of {accessToken.Length} characters (at most {MaximumTokenLength} can be held)");
+        if (!IsVisibleAscii(accessToken))
+            throw Invalid(result, "with an access_token that holds spaces, control or non-ASCII characters, which no HTTP header can carry");
 
-        var expiresIn = root.Value.Integer("expires_in") ?? 3600;
-        if (expiresIn <= 0)
-            throw new ITwinAuthException(ITwinErrorIds.TokenResponseInvalid, ITwinErrorCategory.InvalidResult,
-                $"The token endpoint answered an expires_in of {expiresIn}, so the token is already expired.", result.Target);
-        var lifetime = TimeSpan.FromSeconds(expiresIn);
+        var lifetime = TimeSpan.FromSeconds(ExpiresIn(root.Value, result));
         var grantedScopes = root.Value.String("scope") is { } granted
             ? TokenCacheKey.NormalizeScopes(new[] { granted })
             : requestedScopes;
-        var tokenType = root.Value.String("token_type") is { Length: > 0 } type ? type : "Bearer";
+        var tokenType = root.Value.Property("token_type") is { } typeElement
+            ? typeElement.ValueKind == System.Text.Json.JsonValueKind.String ? typeElement.GetString() : null
+            : "Bearer";
+        if (string.IsNullOrEmpty(tokenType) || !HeaderPolicy.IsToken(tokenType!))
+            throw Invalid(result, "with a token_type that is not an HTTP authentication scheme");
         if (string.Equals(tokenType, "bearer", StringComparison.OrdinalIgnoreCase)) tokenType = "Bearer";
 
-        return new ITwinAccessToken(SecretText.ToSecureString(accessToken!), tokenType, lifetime, issuedOn,
+        return new ITwinAccessToken(SecretText.ToSecureString(accessToken), tokenType!, lifetime, issuedOn,
             MonotonicClock.After(started, lifetime - ExpirySlack(lifetime)), grantedScopes, clientId, authority, key, fromCache: false);
     }
+
+    /// <summary>A SecureString holds at most 65,536 characters.</summary>
+    internal const int MaximumTokenLength = 65536;
+
+    /// <summary>The longest lifetime taken from expires_in: a year. More is a broken server, not a token.</summary>
+    internal const long MaximumExpiresIn = 366L * 24 * 3600;
+
+    /// <summary>expires_in in seconds: absent means an hour (RFC 6749 leaves it optional); present, it
+    /// must be a whole number of seconds from 1 to a year, as a number or a numeric string.</summary>
+    private static long ExpiresIn(System.Text.Json.JsonElement root, HttpResult result)
+    {
+        if (root.Property("expires_in") is not { } value) return 3600;
+        double seconds;
+        if (value.ValueKind == System.Text.Json.JsonValueKind.Number && value.TryGetDouble(out var number))
+            seconds = number;
+        else if (value.ValueKind == System.Text.Json.JsonValueKind.String &&
+                 double.TryParse(value.GetString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var parsed))
+            seconds = parsed;
+        else
+            throw Invalid(result, $"with an expires_in that is not a number ({Sentence.Excerpt(value.GetRawText(), 40)})");
+        if (seconds < 1)
+            throw Invalid(result, $"with an expires_in of {Sentence.Excerpt(value.GetRawText(), 40)}, so the token is already expired");
+        if (seconds > MaximumExpiresIn)
+            throw Invalid(result, $"with an expires_in of {Sentence.Excerpt(value.GetRawText(), 40)} seconds, beyond any token's lifetime (at most a year)");
+        return (long)Math.Floor(seconds);
+    }
+
+    private static bool IsVisibleAscii(string text)
+    {
+        foreach (var c in text)
+            if (c is < '!' or > '~') return false;
+        return true;
+    }
+
+    private static ITwinAuthException Invalid(HttpResult result, string what) =>
+        new(ITwinErrorIds.TokenResponseInvalid, ITwinErrorCategory.InvalidResult,
+            $"The token endpoint answered {(int)result.StatusCode} {what}. The identity service at {EndpointPolicy.OriginOf(result.Uri)} " +
+            "did not answer as an OAuth 2.0 server: check -Authority.", result.Target);
 
     /// <summary>
     /// A JWT's exp is in whole seconds while expires_in is rounded, so a token can die up to a second
@@ -130,9 +157,9 @@ public static class TokenClient
                 (document is null ? $" with a {result.ContentType ?? "non-JSON"} body." : ".")),
         };
         return new ITwinApiException(errorId, category, message + said, result.Target, result.StatusCode, error,
-            Array.Empty<ITwinErrorDetail>(), ApiErrors.RequestIdOf(result), RetryPolicy.FromRetryAfter(result.RetryAfter))
+            Array.Empty<ITwinErrorDetail>(), ApiErrors.RequestIdOf(result), result.RetryAfter)
         {
-            ResponseBody = document is null ? null : System.Text.Encoding.UTF8.GetString(result.Body),
+            ResponseBody = document is null ? null : ApiErrors.BodyExcerpt(result),
         };
     }
 }

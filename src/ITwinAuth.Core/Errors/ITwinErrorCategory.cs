@@ -24,4 +24,5 @@ public enum ITwinErrorCategory
     ResourceBusy,
     ReadError,
     InvalidType,
+    WriteError,
 }

@@ -41,5 +41,13 @@ public static class ITwinErrorIds
     public const string TooManyRedirects = "TooManyRedirects";
     public const string BodySerializationFailed = "BodySerializationFailed";
     public const string HttpError = "HttpError";
-    public const string RetryDeadlineExceeded = "RetryDeadlineExceeded";
+    public const string RedirectRefused = "RedirectRefused";
+    public const string ResponseTooLarge = "ResponseTooLarge";
+    public const string ResponseDecodingFailed = "ResponseDecodingFailed";
+    public const string ResponseNotConvertible = "ResponseNotConvertible";
+    public const string InvalidHeaderValue = "InvalidHeaderValue";
+    public const string HeaderNotAllowed = "HeaderNotAllowed";
+    public const string InvalidQuery = "InvalidQuery";
+    public const string InvalidPath = "InvalidPath";
+    public const string OutFileFailed = "OutFileFailed";
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net.Http;
+using System.Net.Http.Headers;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -18,7 +19,7 @@ public static class ApiClient
     {
         var version = string.IsNullOrWhiteSpace(apiVersion) ? DefaultApiVersion : apiVersion!.Trim().ToLowerInvariant();
         if (!version.StartsWith("v", StringComparison.Ordinal)) version = "v" + version;
-        if (version.Length < 2 || !version.Skip(1).All(char.IsDigit))
+        if (version.Length < 2 || version.Length > 10 || !version.Skip(1).All(c => c is >= '0' and <= '9'))
             throw new ITwinAuthException(ITwinErrorIds.InvalidParameter, ITwinErrorCategory.InvalidArgument,
                 $"ApiVersion '{apiVersion}' is not a version such as 'v1' or 'v2'.", "ApiVersion");
         return $"application/vnd.bentley.itwin-platform.{version}+json";
@@ -26,38 +27,62 @@ public static class ApiClient
 
     /// <summary>
     /// The absolute URI for -Path (relative to the API base) or -Uri, with -Query appended. A
-    /// target on any other origin than the API base is refused: the token goes nowhere else.
+    /// target on any other origin than the API base is refused: the token goes nowhere else. A path
+    /// that is neither a relative path nor an http(s) URI is refused before anything is sent.
     /// </summary>
-    public static Uri Resolve(Uri apiBaseUri, string? path, Uri? uri, IEnumerable<KeyValuePair<string, string?>>? query)
+    public static Uri Resolve(Uri apiBaseUri, string? path, Uri? uri, IEnumerable<KeyValuePair<string, object?>>? query)
     {
         var text = (uri is not null ? (uri.IsAbsoluteUri ? uri.AbsoluteUri : uri.OriginalString) : path ?? string.Empty).Trim();
-        Uri target;
-        if (text.StartsWith("//", StringComparison.Ordinal))
-            target = new Uri(EndpointPolicy.AsBase(apiBaseUri), text); // a network-path reference names another host (RFC 3986)
-        else if (Uri.TryCreate(text, UriKind.Absolute, out var absolute) && (absolute.Scheme == Uri.UriSchemeHttp || absolute.Scheme == Uri.UriSchemeHttps))
-            target = absolute;
-        else
-            target = new Uri(EndpointPolicy.AsBase(apiBaseUri), text.TrimStart('/'));
-
+        var target = Target(apiBaseUri, text);
         if (!EndpointPolicy.SameOrigin(target, apiBaseUri))
             throw new ITwinAuthException(ITwinErrorIds.ForeignHostRefused, ITwinErrorCategory.SecurityError,
-                $"{target.GetLeftPart(UriPartial.Authority)} is not the connection's API host ({apiBaseUri.GetLeftPart(UriPartial.Authority)}); " +
+                $"{EndpointPolicy.OriginOf(target)} is not the connection's API host ({EndpointPolicy.OriginOf(apiBaseUri)}); " +
                 "ITwinAuth sends the token only there. Use -Path, or sign in with -ApiBaseUri for that host.",
                 target.GetLeftPart(UriPartial.Path));
 
-        if (query is null) return target;
-        var pairs = query.Where(p => p.Value is not null)
-            .Select(p => Uri.EscapeDataString(p.Key) + "=" + Uri.EscapeDataString(p.Value!)).ToArray();
+        var pairs = query is null ? string.Empty : QueryString.Build(query);
         if (pairs.Length == 0) return target;
         var builder = new UriBuilder(target);
         var existing = builder.Query.TrimStart('?');
-        builder.Query = (existing.Length > 0 ? existing + "&" : string.Empty) + string.Join("&", pairs);
+        builder.Query = (existing.Length > 0 ? existing + "&" : string.Empty) + pairs;
         return builder.Uri;
     }
 
+    private static Uri Target(Uri apiBaseUri, string text)
+    {
+        if (text.IndexOf('\\') >= 0 || text.Any(char.IsControl))
+            throw InvalidPath(text, "it holds a backslash or a control character");
+        try
+        {
+            if (text.StartsWith("//", StringComparison.Ordinal))
+            {
+                // A network-path reference names another host (RFC 3986).
+                var networkPath = new Uri(EndpointPolicy.AsBase(apiBaseUri), text);
+                if (string.IsNullOrEmpty(networkPath.Host)) throw InvalidPath(text, "it names no host");
+                return networkPath;
+            }
+            if (Uri.TryCreate(text, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https")
+                return absolute;
+            var pathPart = text.Split('?', '#')[0];
+            var colon = pathPart.IndexOf(':');
+            if (colon >= 0 && (pathPart.IndexOf('/') is var slash && (slash < 0 || colon < slash)))
+                throw InvalidPath(text, "it is neither a path nor an http(s) URI");
+            return new Uri(EndpointPolicy.AsBase(apiBaseUri), text.TrimStart('/'));
+        }
+        catch (UriFormatException ex)
+        {
+            throw InvalidPath(text, Sentence.Trim(ex.Message));
+        }
+    }
+
+    private static ITwinAuthException InvalidPath(string text, string why) =>
+        new(ITwinErrorIds.InvalidPath, ITwinErrorCategory.InvalidArgument,
+            $"-Path '{Sentence.Excerpt(text, 200)}' is not usable: {why}. Give a path under the API such as '/itwins', or an https URI on the API host.",
+            "Path");
+
     public static HttpCall NewCall(HttpMethod method, Uri target, ITokenSource tokens, string? apiVersion, string? prefer)
     {
-        var call = new HttpCall(method, target) { Tokens = tokens };
+        var call = new HttpCall(method, target, CallKind.Api, tokens.ApiBaseUri) { Tokens = tokens };
         call.Headers["Accept"] = AcceptFor(apiVersion);
         if (prefer is not null) call.Headers["Prefer"] = "return=" + prefer.ToLowerInvariant();
         return call;
@@ -97,6 +122,21 @@ public static class ApiClient
         };
     }
 
-    public static HttpContent JsonContent(string json, string? contentType) =>
-        new StringContent(json, Encoding.UTF8, contentType ?? "application/json");
+    /// <summary>-ContentType as a media type (parameters allowed), or <see cref="ITwinErrorIds.InvalidParameter"/>.</summary>
+    public static MediaTypeHeaderValue ParseContentType(string contentType)
+    {
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var parsed) || parsed.MediaType is null || parsed.MediaType.IndexOf('/') <= 0)
+            throw new ITwinAuthException(ITwinErrorIds.InvalidParameter, ITwinErrorCategory.InvalidArgument,
+                $"ContentType '{Sentence.Excerpt(contentType, 100)}' is not a media type such as 'application/json'.", "ContentType");
+        return parsed;
+    }
+
+    public static HttpContent JsonContent(string json, string? contentType)
+    {
+        var content = new StringContent(json, Encoding.UTF8);
+        var type = ParseContentType(contentType ?? "application/json");
+        if (type.CharSet is null) type.CharSet = "utf-8";
+        content.Headers.ContentType = type;
+        return content;
+    }
 }

@@ -39,33 +39,44 @@ public static class ApiErrors
         var message = error?.String("message");
         var details = new List<ITwinErrorDetail>();
         if (error?.Property("details") is { ValueKind: JsonValueKind.Array } array)
-            foreach (var item in array.EnumerateArray())
-                details.Add(new ITwinErrorDetail(item.String("code"), item.String("message"), item.String("target")));
+            foreach (var item in array.EnumerateArray().Take(20))
+                details.Add(new ITwinErrorDetail(item.String("code"), Cut(item.String("message")), Cut(item.String("target"))));
 
         var status = (int)result.StatusCode;
         var errorId = IsIdentifier(code) ? code! : status == 429 ? "RateLimitExceeded" : ITwinErrorIds.HttpError;
         string text;
         if (message is not null)
-            text = $"{result.Target} failed with {status} {code}: {message}";
+            text = $"{result.Target} failed with {status} {code}: {Sentence.Excerpt(message)}";
         else if (document is null && result.Body.Length > 0)
             text = $"{result.Target} failed with {status} {result.ReasonPhrase}; the body was {Describe(result)}, not an iTwin error.";
         else
             text = $"{result.Target} failed with {status} {result.ReasonPhrase}.";
-        var retryAfter = RetryPolicy.FromRetryAfter(result.RetryAfter);
+        var retryAfter = result.RetryAfter;
         if (status == 429 && retryAfter is { } wait)
             text += $" The service asks to retry after {wait.TotalSeconds:0} s.";
 
         return new ITwinApiException(errorId, CategoryFor(result.StatusCode), text, result.Target, result.StatusCode, code,
             details, RequestIdOf(result), retryAfter)
         {
-            ResponseBody = document is not null ? Encoding.UTF8.GetString(result.Body) : null,
+            ResponseBody = document is not null ? BodyExcerpt(result) : null,
         };
+    }
+
+    /// <summary>At most 16 KiB of a body for an error record: enough to read, never a server's whole flood.</summary>
+    public static string BodyExcerpt(HttpResult result)
+    {
+        const int Maximum = 16 * 1024;
+        return result.Body.Length <= Maximum
+            ? Encoding.UTF8.GetString(result.Body)
+            : Encoding.UTF8.GetString(result.Body, 0, Maximum) + $"... ({result.Body.Length - Maximum} more bytes)";
     }
 
     private static string Describe(HttpResult result) =>
         result.ContentType is { } type && type.IndexOf("html", StringComparison.OrdinalIgnoreCase) >= 0
             ? "an HTML page (a gateway's error page?)"
             : $"{result.Body.Length} bytes of {result.ContentType ?? "unknown content"}";
+
+    private static string? Cut(string? text) => text is null ? null : Sentence.Excerpt(text);
 
     private static bool IsIdentifier(string? code) =>
         !string.IsNullOrEmpty(code) && code!.Length <= 100 && code.All(c => char.IsLetterOrDigit(c) || c == '_' || c == '.');

@@ -1,25 +1,56 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
-using System.Net;
 using System.Net.Http;
-using System.Threading;
-using System.Threading.Tasks;
 
 namespace ITwinAuth.Core;
 
-/// <summary>Everything one logical request needs; <see cref="HttpPipeline"/> turns it into attempts.</summary>
+/// <summary>Whose credentials a call carries, which decides where its redirects may go.</summary>
+public enum CallKind
+{
+    /// <summary>Discovery and the token request: never leave the authority's origin.</summary>
+    Identity,
+
+    /// <summary>An iTwin API call: may follow a redirect elsewhere, stripped of everything the caller gave.</summary>
+    Api,
+}
+
+/// <summary>
+/// Everything one logical request needs. <see cref="HttpPipeline"/> turns it into attempts and never
+/// changes it: a redirect or a retry works on its own <see cref="Hop"/>.
+/// </summary>
 public sealed class HttpCall
 {
-    public HttpCall(HttpMethod method, Uri uri)
+    /// <summary>The most an identity response (discovery, token) may hold: they are a few KiB.</summary>
+    public const long IdentityBodyLimit = 1L << 20;
+
+    /// <summary>The default for a buffered API response; a page of 1,000 iTwins is about 1 MiB.</summary>
+    public const long DefaultApiBodyLimit = 32L << 20;
+
+    /// <summary>The default overall deadline of an API call: attempts, waits and body reads together.</summary>
+    public static readonly TimeSpan DefaultDeadline = TimeSpan.FromMinutes(2);
+
+    public HttpCall(HttpMethod method, Uri uri, CallKind kind = CallKind.Api, Uri? credentialOrigin = null)
     {
         Method = method;
         Uri = uri;
+        Kind = kind;
+        CredentialOrigin = credentialOrigin ?? uri;
+        MaximumBodyBytes = kind == CallKind.Identity ? IdentityBodyLimit : DefaultApiBodyLimit;
     }
 
-    public HttpMethod Method { get; set; }
-    public Uri Uri { get; set; }
+    public HttpMethod Method { get; }
+    public Uri Uri { get; }
+    public CallKind Kind { get; }
+
+    /// <summary>The only origin that may receive what the call carries: the token, the secret form,
+    /// the caller's headers and the body.</summary>
+    public Uri CredentialOrigin { get; }
+
+    /// <summary>The module's own headers (Accept, Prefer): harmless on any host.</summary>
     public IDictionary<string, string> Headers { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The caller's -Headers, already checked by <see cref="HeaderPolicy"/>: sent only to the credential origin.</summary>
+    public IDictionary<string, string> CallerHeaders { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Makes the body afresh for each attempt (a secret-bearing form is built only then).</summary>
     public Func<HttpContent?>? Content { get; set; }
@@ -28,59 +59,21 @@ public sealed class HttpCall
     public ITokenSource? Tokens { get; set; }
 
     public RetryPolicy Retry { get; set; } = RetryPolicy.Default;
+
+    /// <summary>Bounds one attempt, from sending to the last byte of the body.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(100);
+
+    /// <summary>Bounds the whole call: every attempt, every wait between them and every body read.</summary>
+    public TimeSpan Deadline { get; set; } = DefaultDeadline;
+
+    /// <summary>The most a buffered body may hold, counted after decompression.</summary>
+    public long MaximumBodyBytes { get; set; }
 
     /// <summary>Treat as idempotent for retries even if the method is not (the token request is).</summary>
     public bool Idempotent { get; set; }
 
-    /// <summary>Streams a successful body somewhere instead of buffering it (-OutFile).</summary>
-    public Func<Stream, CancellationToken, Task>? SuccessBodySink { get; set; }
+    /// <summary>A full file path: a successful body is streamed there (no size limit) instead of buffered.</summary>
+    public string? OutFile { get; set; }
 
     public string Describe() => $"{Method.Method} {Uri.GetLeftPart(UriPartial.Path)}";
-}
-
-/// <summary>A response whose body has been read (unless it was streamed to a sink).</summary>
-public sealed class HttpResult
-{
-    public HttpResult(HttpMethod method, Uri uri, HttpStatusCode statusCode, string? reasonPhrase,
-        IReadOnlyDictionary<string, string[]> headers, string? contentType, byte[] body, System.Net.Http.Headers.RetryConditionHeaderValue? retryAfter)
-    {
-        Method = method;
-        Uri = uri;
-        StatusCode = statusCode;
-        ReasonPhrase = reasonPhrase;
-        Headers = headers;
-        ContentType = contentType;
-        Body = body;
-        RetryAfter = retryAfter;
-    }
-
-    public HttpMethod Method { get; }
-    public Uri Uri { get; }
-    public HttpStatusCode StatusCode { get; }
-    public string? ReasonPhrase { get; }
-    public IReadOnlyDictionary<string, string[]> Headers { get; }
-    public string? ContentType { get; }
-    public byte[] Body { get; }
-    public System.Net.Http.Headers.RetryConditionHeaderValue? RetryAfter { get; }
-    public bool IsSuccess => (int)StatusCode >= 200 && (int)StatusCode < 300;
-
-    public string Target => $"{Method.Method} {Uri}";
-
-    public string? Header(string name) => Headers.TryGetValue(name, out var values) && values.Length > 0 ? values[0] : null;
-}
-
-/// <summary>Hands out the bearer token for a request and learns when the API rejected it.</summary>
-public interface ITokenSource
-{
-    /// <summary>The only origin that may receive the token.</summary>
-    Uri ApiBaseUri { get; }
-
-    Task<ITwinAccessToken> GetTokenAsync(bool forceRefresh, CancellationToken cancellationToken);
-
-    /// <summary>The API answered 401 to this token: drop it, so the next call renews.</summary>
-    void Rejected(ITwinAccessToken token);
-
-    /// <summary>Whether a rejected token can be replaced by a new one (false for a token given by hand).</summary>
-    bool CanRenew { get; }
 }

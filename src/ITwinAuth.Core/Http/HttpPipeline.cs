@@ -1,238 +1,166 @@
 using System;
-using System.Collections.Generic;
-using System.IO;
 using System.Linq;
 using System.Net;
 using System.Net.Http;
-using System.Net.Http.Headers;
-using System.Reflection;
 using System.Threading;
 using System.Threading.Tasks;
 
 namespace ITwinAuth.Core;
 
 /// <summary>
-/// The module's one HTTP client and the loop that sends a call: attempts with a per-attempt
-/// timeout, retries by <see cref="RetryPolicy"/>, one token renewal on 401, and redirects that
-/// never carry the token to another origin.
+/// Sends one <see cref="HttpCall"/> as a series of attempts, each step one rule:
+/// attach credentials (<see cref="CredentialsFor"/>), send (<see cref="SendAttemptAsync"/>),
+/// follow a redirect (<see cref="EndpointPolicy.Redirect"/>), renew once on 401
+/// (<see cref="ShouldRenew"/>), retry (<see cref="WaitToRetryAsync"/>) and read the body
+/// (<see cref="BodyReader"/>). The call is never changed; what changes between attempts is local.
+/// The call's deadline bounds all of it.
 /// </summary>
 public static class HttpPipeline
 {
-    private const int MaximumRedirects = 5;
-    private static readonly object Gate = new();
-    private static HttpClient? _client;
-
-    public static readonly string UserAgent =
-        "ITwinAuth/" + (typeof(HttpPipeline).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0] ?? "0.0.0");
-
-    /// <summary>Shared by every request of every runspace: pooled connections, periodic DNS refresh.</summary>
-    public static HttpClient Client
-    {
-        get
-        {
-            var client = Volatile.Read(ref _client);
-            if (client is not null) return client;
-            lock (Gate) return _client ??= Create();
-        }
-    }
-
-    private static HttpClient Create()
-    {
-#if NET
-        var handler = new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            UseCookies = false,
-            AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate | DecompressionMethods.Brotli,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-            ConnectTimeout = TimeSpan.FromSeconds(15),
-        };
-#else
-        var handler = new HttpClientHandler
-        {
-            AllowAutoRedirect = false,
-            UseCookies = false,
-            AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
-        };
-#endif
-        var client = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
-        client.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
-        return client;
-    }
-
-    /// <summary>Releases the pooled connections (module removal); a later call makes a new client.</summary>
-    public static void Reset()
-    {
-        HttpClient? old;
-        lock (Gate)
-        {
-            old = _client;
-            _client = null;
-        }
-        old?.Dispose();
-    }
-
     public static async Task<HttpResult> SendAsync(HttpCall call, ILogSink log, CancellationToken cancellationToken)
     {
-        var started = MonotonicClock.Now;
+        if (call.OutFile is { } outFile) BodyReader.CheckOutFile(outFile, call.Describe());
+        var hop = Hop.First(call);
+        var attempts = 0;
         var retries = 0;
         var redirects = 0;
         var renewed = false;
-        var idempotent = call.Idempotent || RetryPolicy.IsIdempotent(call.Method);
+        var started = MonotonicClock.Now;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(call.Deadline);
 
-        while (true)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            ITwinAccessToken? token = null;
-            if (call.Tokens is { } tokens && EndpointPolicy.SameOrigin(call.Uri, tokens.ApiBaseUri))
-                token = await tokens.GetTokenAsync(false, cancellationToken).ConfigureAwait(false);
-            else if (call.Tokens is not null)
-                log.Verbose($"{call.Describe()}: not the connection's API host, so no Authorization header is sent.");
-
-            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            attempt.CancelAfter(call.AttemptTimeout);
-            HttpResponseMessage response;
-            try
+            while (true)
             {
-                using var request = BuildRequest(call, token);
-                log.Debug($"{call.Describe()} (attempt {retries + 1}{(token is null ? string.Empty : ", Authorization: Bearer ***")}).");
-                response = await Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (IsTransportFailure(ex, cancellationToken))
-            {
-                var failure = TransportFailure(call, ex, attempt.IsCancellationRequested);
-                if (!idempotent || !await WaitToRetryAsync(call, ++retries, null, started, failure.Message, log, cancellationToken).ConfigureAwait(false))
-                    throw failure;
-                continue;
-            }
+                var token = await CredentialsFor(call, hop, log, deadline.Token).ConfigureAwait(false);
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+                attempt.CancelAfter(call.AttemptTimeout);
+                attempts++;
 
-            using (response)
-            {
-                var status = (int)response.StatusCode;
-                if (status is >= 300 and < 400 && response.Headers.Location is { } location)
-                {
-                    if (++redirects > MaximumRedirects)
-                        throw new ITwinAuthException(ITwinErrorIds.TooManyRedirects, ITwinErrorCategory.InvalidResult,
-                            $"{call.Describe()} was redirected more than {MaximumRedirects} times.", call.Describe());
-                    var next = location.IsAbsoluteUri ? location : new Uri(call.Uri, location);
-                    EndpointPolicy.RequireSecure(next, "Redirect location");
-                    log.Verbose($"{call.Describe()} redirected ({status}) to {next.GetLeftPart(UriPartial.Path)}.");
-                    if (status == 303 || (status is 301 or 302 && call.Method == HttpMethod.Post))
-                    {
-                        call.Method = HttpMethod.Get;
-                        call.Content = null;
-                    }
-                    call.Uri = next;
-                    continue;
-                }
-
-                if (response.StatusCode == HttpStatusCode.Unauthorized && token is not null && !renewed && call.Tokens!.CanRenew)
-                {
-                    renewed = true;
-                    log.Verbose($"{call.Describe()} answered 401: dropping the cached token and retrying once with a new one.");
-                    call.Tokens.Rejected(token);
-                    continue;
-                }
-
-                if (RetryPolicy.IsRetryableStatus(response.StatusCode, idempotent) &&
-                    await WaitToRetryAsync(call, ++retries, response.Headers.RetryAfter, started,
-                        $"{call.Describe()} answered {status} {response.ReasonPhrase}", log, cancellationToken).ConfigureAwait(false))
-                    continue;
-
+                HttpResponseMessage response;
                 try
                 {
-                    return await ReadAsync(call, response, attempt.Token).ConfigureAwait(false);
+                    response = await SendAttemptAsync(call, hop, token, attempts, log, attempt.Token).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (IsTransportFailure(ex, cancellationToken))
+                catch (Exception ex) when (TransportFailures.IsTransport(ex, deadline.Token))
                 {
-                    var failure = TransportFailure(call, ex, attempt.IsCancellationRequested);
-                    if (!idempotent || !await WaitToRetryAsync(call, ++retries, null, started, failure.Message, log, cancellationToken).ConfigureAwait(false))
-                        throw failure;
+                    var failure = TransportFailures.Describe(call, hop, ex, attempt.IsCancellationRequested);
+                    if (await WaitToRetryAsync(call, hop, ++retries, default, started, failure.Message, transport: true, log, deadline.Token).ConfigureAwait(false))
+                        continue;
+                    throw failure;
+                }
+
+                using (response)
+                {
+                    if (EndpointPolicy.IsRedirect(response.StatusCode))
+                    {
+                        hop = FollowRedirect(call, hop, response, ++redirects, log);
+                        continue;
+                    }
+
+                    if (ShouldRenew(call, response, token, renewed))
+                    {
+                        renewed = true;
+                        log.Verbose($"{hop.Describe()} answered 401: dropping the cached token and retrying once with a new one.");
+                        call.Tokens!.Rejected(token!);
+                        continue;
+                    }
+
+                    var retryAfter = RetryAfterHeader.Parse(response.Headers.TryGetValues("Retry-After", out var values) ? values.FirstOrDefault() : null);
+                    if (RetryPolicy.IsRetryableStatus(response.StatusCode, IsIdempotent(call, hop)) &&
+                        await WaitToRetryAsync(call, hop, ++retries, retryAfter, started,
+                            $"{hop.Describe()} answered {(int)response.StatusCode} {response.ReasonPhrase}", transport: false, log, deadline.Token).ConfigureAwait(false))
+                        continue;
+
+                    try
+                    {
+                        return await BodyReader.ReadAsync(call, hop, response, attempt.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (TransportFailures.IsTransport(ex, deadline.Token))
+                    {
+                        var failure = TransportFailures.Describe(call, hop, ex, attempt.IsCancellationRequested);
+                        if (!await WaitToRetryAsync(call, hop, ++retries, default, started, failure.Message, transport: true, log, deadline.Token).ConfigureAwait(false))
+                            throw failure;
+                    }
                 }
             }
         }
-    }
-
-    private static HttpRequestMessage BuildRequest(HttpCall call, ITwinAccessToken? token)
-    {
-        var request = new HttpRequestMessage(call.Method, call.Uri);
-        HttpContent? content = call.Content?.Invoke();
-        request.Content = content;
-        foreach (var header in call.Headers)
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            if (!request.Headers.TryAddWithoutValidation(header.Key, header.Value) && content is not null)
-            {
-                content.Headers.Remove(header.Key);
-                content.Headers.TryAddWithoutValidation(header.Key, header.Value);
-            }
+            throw TransportFailures.DeadlineExceeded(call, hop, attempts);
         }
-        if (token is not null)
-            request.Headers.Authorization = SecretText.Use(token.SecureToken, t => new AuthenticationHeaderValue(token.TokenType, t));
-        return request;
-    }
-
-    private static async Task<HttpResult> ReadAsync(HttpCall call, HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        byte[] body;
-        var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-        using (cancellationToken.Register(stream.Dispose))
+        catch (Exception ex) when (ex is not ITwinAuthException && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            if (response.IsSuccessStatusCode && call.SuccessBodySink is { } sink)
-            {
-                await sink(stream, cancellationToken).ConfigureAwait(false);
-                body = Array.Empty<byte>();
-            }
-            else
-            {
-                using var buffer = new MemoryStream();
-                await stream.CopyToAsync(buffer, 81920, cancellationToken).ConfigureAwait(false);
-                body = buffer.ToArray();
-            }
+            throw TransportFailures.DeadlineExceeded(call, hop, attempts);
         }
-
-        var headers = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
-        foreach (var header in response.Headers.Concat(response.Content.Headers))
-            headers[header.Key] = header.Value.ToArray();
-        return new HttpResult(call.Method, call.Uri, response.StatusCode, response.ReasonPhrase, headers,
-            response.Content.Headers.ContentType?.MediaType, body, response.Headers.RetryAfter);
     }
 
-    private static bool IsTransportFailure(Exception ex, CancellationToken cancellationToken) =>
-        !cancellationToken.IsCancellationRequested &&
-        (ex is HttpRequestException or IOException or OperationCanceledException or ObjectDisposedException);
-
-    private static ITwinAuthException TransportFailure(HttpCall call, Exception ex, bool timedOut) => timedOut
-        ? new ITwinAuthException(ITwinErrorIds.RequestTimedOut, ITwinErrorCategory.OperationTimeout,
-            $"{call.Describe()} did not complete within {call.AttemptTimeout.TotalSeconds:0.###} s.", call.Describe())
-        : new ITwinAuthException(ITwinErrorIds.ApiUnreachable, ITwinErrorCategory.ConnectionError,
-            $"{call.Describe()} failed: {Innermost(ex).Message}", call.Describe(), ex);
-
-    private static Exception Innermost(Exception ex)
+    /// <summary>Step: the bearer token, only for a hop that may carry credentials to the token's own API origin.</summary>
+    private static async Task<ITwinAccessToken?> CredentialsFor(HttpCall call, Hop hop, ILogSink log, CancellationToken cancellationToken)
     {
-        while (ex.InnerException is not null) ex = ex.InnerException;
-        return ex;
+        if (call.Tokens is not { } tokens) return null;
+        if (hop.CarriesCredentials && EndpointPolicy.SameOrigin(hop.Uri, tokens.ApiBaseUri))
+            return await tokens.GetTokenAsync(false, cancellationToken).ConfigureAwait(false);
+        log.Verbose($"{hop.Describe()}: not the connection's API host, so no Authorization header, -Headers or body is sent.");
+        return null;
     }
 
-    /// <summary>Waits before retry <paramref name="retry"/> if the policy allows it; false when it does not.</summary>
-    private static async Task<bool> WaitToRetryAsync(HttpCall call, int retry, RetryConditionHeaderValue? retryAfter,
-        long started, string reason, ILogSink log, CancellationToken cancellationToken)
+    /// <summary>Step: one attempt, up to the response headers.</summary>
+    private static Task<HttpResponseMessage> SendAttemptAsync(HttpCall call, Hop hop, ITwinAccessToken? token, int attempt,
+        ILogSink log, CancellationToken cancellationToken)
     {
+        using var request = RequestFactory.Build(call, hop, token);
+        log.Debug($"{hop.Describe()} (attempt {attempt}{(token is null ? string.Empty : ", Authorization: Bearer ***")}).");
+        return SharedHttpClient.Instance.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+    }
+
+    /// <summary>Step: the next hop of a redirect, as <see cref="EndpointPolicy"/> allows it.</summary>
+    private static Hop FollowRedirect(HttpCall call, Hop hop, HttpResponseMessage response, int redirects, ILogSink log)
+    {
+        if (redirects > EndpointPolicy.MaximumRedirects)
+            throw new ITwinAuthException(ITwinErrorIds.TooManyRedirects, ITwinErrorCategory.InvalidResult,
+                $"{call.Describe()} was redirected more than {EndpointPolicy.MaximumRedirects} times.", call.Describe());
+        var location = response.Headers.TryGetValues("Location", out var values) ? values.FirstOrDefault() : null;
+        var next = EndpointPolicy.Redirect(call, hop, response.StatusCode, location);
+        log.Verbose($"{hop.Describe()} redirected ({(int)response.StatusCode}) to {next.Describe()}" +
+            (next.CarriesCredentials || !hop.CarriesCredentials ? "." : ", another host: followed without Authorization, -Headers or body."));
+        return next;
+    }
+
+    /// <summary>Step: a 401 to a token the module can replace is answered once with a new token.</summary>
+    private static bool ShouldRenew(HttpCall call, HttpResponseMessage response, ITwinAccessToken? token, bool renewed) =>
+        response.StatusCode == HttpStatusCode.Unauthorized && token is not null && !renewed && call.Tokens!.CanRenew;
+
+    private static bool IsIdempotent(HttpCall call, Hop hop) => call.Idempotent || RetryPolicy.IsIdempotent(hop.Method);
+
+    /// <summary>Step: waits before retry <paramref name="retry"/> if the policy and the deadline allow it; false when not.</summary>
+    private static async Task<bool> WaitToRetryAsync(HttpCall call, Hop hop, int retry, RetryAfterHeader retryAfter,
+        long started, string reason, bool transport, ILogSink log, CancellationToken cancellationToken)
+    {
+        if (transport && !IsIdempotent(call, hop))
+        {
+            log.Verbose($"{Sentence.Trim(reason)}; {hop.Method.Method} is not idempotent, so it is not sent again.");
+            return false;
+        }
         var policy = call.Retry;
         if (retry > policy.MaximumRetryCount)
         {
             if (policy.MaximumRetryCount > 0)
-                log.Verbose($"{reason}; giving up after {policy.MaximumRetryCount} retries.");
+                log.Verbose($"{Sentence.Trim(reason)}; giving up after {policy.MaximumRetryCount} retries.");
             return false;
         }
+        if (retryAfter.IsPresent && !retryAfter.IsUsable)
+            log.Verbose($"{Sentence.Trim(reason)} with a Retry-After of '{Sentence.Excerpt(retryAfter.Raw!, 40)}', which is neither seconds nor an HTTP date: backing off instead.");
         var delay = policy.DelayFor(retry, retryAfter, out var fromServer);
-        var left = policy.Deadline - MonotonicClock.Since(started);
+        var left = call.Deadline - MonotonicClock.Since(started);
         if (delay > left)
         {
-            log.Verbose($"{reason}; waiting {delay.TotalSeconds:0.0} s would pass the {policy.Deadline.TotalSeconds:0} s retry deadline, so giving up.");
+            log.Verbose($"{Sentence.Trim(reason)}; waiting {delay.TotalSeconds:0.0} s{(fromServer ? " as Retry-After asks" : string.Empty)} would pass the call's " +
+                $"{call.Deadline.TotalSeconds:0} s deadline, so giving up.");
             return false;
         }
-        log.Verbose($"{reason}; waiting {delay.TotalSeconds:0.0} s{(fromServer ? " as Retry-After asks" : " (back-off)")} before retry {retry} of {policy.MaximumRetryCount}.");
+        log.Verbose($"{Sentence.Trim(reason)}; waiting {delay.TotalSeconds:0.0} s{(fromServer ? " as Retry-After asks" : " (back-off)")} before retry {retry} of {policy.MaximumRetryCount}.");
         await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
         return true;
     }

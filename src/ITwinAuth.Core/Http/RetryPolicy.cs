@@ -1,14 +1,13 @@
 using System;
 using System.Net;
 using System.Net.Http;
-using System.Net.Http.Headers;
 
 namespace ITwinAuth.Core;
 
 /// <summary>
 /// When to try again and how long to wait: 429, 503 (any method) and 502, 504 or a connection
 /// failure (idempotent methods only), honouring Retry-After in both its forms, else exponential
-/// back-off with jitter; bounded by a count and by an overall deadline.
+/// back-off with jitter; bounded by a count here and by the call's deadline (<see cref="HttpCall.Deadline"/>).
 /// </summary>
 public sealed class RetryPolicy
 {
@@ -19,12 +18,11 @@ public sealed class RetryPolicy
     public int MaximumRetryCount { get; init; } = DefaultMaximumRetryCount;
     public TimeSpan BaseDelay { get; init; } = TimeSpan.FromMilliseconds(500);
     public TimeSpan MaximumDelay { get; init; } = TimeSpan.FromSeconds(30);
-    public TimeSpan Deadline { get; init; } = TimeSpan.FromMinutes(2);
 
     public static RetryPolicy Default { get; } = new();
 
-    /// <summary>For token requests, as the official client: 3 retries, well bounded.</summary>
-    public static RetryPolicy TokenRequests { get; } = new() { MaximumRetryCount = 3, Deadline = TimeSpan.FromSeconds(30) };
+    /// <summary>For discovery and token requests, as the official client: 3 retries (within a 30 s deadline).</summary>
+    public static RetryPolicy TokenRequests { get; } = new() { MaximumRetryCount = 3 };
 
     public static bool IsIdempotent(HttpMethod method) =>
         method == HttpMethod.Get || method == HttpMethod.Head || method == HttpMethod.Put ||
@@ -38,9 +36,9 @@ public sealed class RetryPolicy
     };
 
     /// <summary>The wait before retry number <paramref name="retry"/> (1-based).</summary>
-    public TimeSpan DelayFor(int retry, RetryConditionHeaderValue? retryAfter, out bool fromServer)
+    public TimeSpan DelayFor(int retry, RetryAfterHeader retryAfter, out bool fromServer)
     {
-        if (FromRetryAfter(retryAfter) is { } asked)
+        if (retryAfter.Delay is { } asked)
         {
             fromServer = true;
             return asked;
@@ -50,16 +48,5 @@ public sealed class RetryPolicy
         var capped = Math.Min(exponential, MaximumDelay.TotalMilliseconds);
         var jittered = capped / 2 + (_random ??= new Random(Guid.NewGuid().GetHashCode())).NextDouble() * capped / 2;
         return TimeSpan.FromMilliseconds(jittered);
-    }
-
-    public static TimeSpan? FromRetryAfter(RetryConditionHeaderValue? retryAfter)
-    {
-        if (retryAfter?.Delta is { } delta) return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
-        if (retryAfter?.Date is { } date)
-        {
-            var wait = date - DateTimeOffset.UtcNow;
-            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
-        }
-        return null;
     }
 }

@@ -82,17 +82,34 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
     [ValidateRange(0, 20)]
     public int MaximumRetryCount { get; set; } = RetryPolicy.DefaultMaximumRetryCount;
 
+    /// <summary>Bounds one attempt. The upper bound is what a .NET Framework timer accepts (about 24 days).</summary>
     [Parameter]
-    [ValidateRange(1, int.MaxValue)]
+    [ValidateRange(1, MaximumSeconds)]
     public int TimeoutSec { get; set; } = 100;
 
+    /// <summary>Bounds the whole call: every attempt, every wait for a retry and every body read.</summary>
+    [Parameter]
+    [ValidateRange(1, MaximumSeconds)]
+    public int TotalTimeoutSec { get; set; } = (int)HttpCall.DefaultDeadline.TotalSeconds;
+
+    /// <summary>The most a buffered response body may hold, after decompression (-OutFile has no limit).</summary>
+    [Parameter]
+    [ValidateRange(1L, (long)int.MaxValue)]
+    public long MaximumResponseSize { get; set; } = HttpCall.DefaultApiBodyLimit;
+
+    private const int MaximumSeconds = int.MaxValue / 1000;
+
     private ITokenSource? _tokens;
+    private IDictionary<string, string>? _headers;
+    private string? _outFile;
 
     protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
     {
-        if (Headers is not null && Headers.Keys.Cast<object>().Any(k => string.Equals(k?.ToString(), "Authorization", StringComparison.OrdinalIgnoreCase)))
-            throw new ITwinAuthException(ITwinErrorIds.InvalidParameter, ITwinErrorCategory.InvalidArgument,
-                "-Headers may not set Authorization: ITwinAuth adds the bearer token itself (use -Token for a token of your own).", "Headers");
+        if (Headers is not null)
+            _headers = HeaderPolicy.Check(Headers.Cast<DictionaryEntry>().Select(e => new KeyValuePair<string, string>(
+                e.Key?.ToString() ?? string.Empty, PowerShellValues.Unwrap(e.Value)?.ToString() ?? string.Empty)));
+        if (ContentType is not null) ApiClient.ParseContentType(ContentType);
+        if (OutFile is not null) _outFile = ResolveOutFile(OutFile);
         if (Raw && AsHashtable)
             throw new ITwinAuthException(ITwinErrorIds.InvalidParameter, ITwinErrorCategory.InvalidArgument, "Give -Raw or -AsHashtable, not both.", "Raw");
         if (OutFile is not null && (All || Raw))
@@ -134,17 +151,32 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
         }
     }
 
-    private IEnumerable<KeyValuePair<string, string?>>? QueryPairs() =>
-        Query?.Cast<DictionaryEntry>().Select(e => new KeyValuePair<string, string?>(
-            e.Key?.ToString() ?? string.Empty,
-            e.Value is PSObject p ? p.BaseObject?.ToString() : e.Value is bool b ? (b ? "true" : "false") : e.Value?.ToString()));
+    /// <summary>-Query with PowerShell's wrappers taken off, lists included; the core formats the values.</summary>
+    private IEnumerable<KeyValuePair<string, object?>>? QueryPairs() =>
+        Query?.Cast<DictionaryEntry>().Select(e => new KeyValuePair<string, object?>(
+            e.Key?.ToString() ?? string.Empty, PowerShellValues.UnwrapList(e.Value)));
+
+    private string ResolveOutFile(string outFile)
+    {
+        try
+        {
+            if (string.IsNullOrWhiteSpace(outFile)) throw new ArgumentException("the path is empty");
+            return SessionState.Path.GetUnresolvedProviderPathFromPSPath(outFile);
+        }
+        catch (Exception ex) when (ex is ArgumentException or System.Management.Automation.ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or
+                                       System.Management.Automation.ItemNotFoundException or NotSupportedException or PSInvalidOperationException)
+        {
+            throw new ITwinAuthException(ITwinErrorIds.OutFileFailed, ITwinErrorCategory.WriteError,
+                $"-OutFile '{outFile}' is not a file path: {ex.Message.TrimEnd('.')}. Give a file path in an existing folder.", "OutFile", ex);
+        }
+    }
 
     /// <summary>Runs on the pipeline thread: PSObject properties may be script properties.</summary>
     private Func<HttpContent?> BodyContent(object body)
     {
-        var value = body is PSObject { BaseObject: not PSCustomObject } wrapped ? wrapped.BaseObject : body;
+        var value = PowerShellValues.Unwrap(body);
         if (value is byte[] bytes)
-            return () => new ByteArrayContent(bytes) { Headers = { ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(ContentType ?? "application/octet-stream") } };
+            return () => new ByteArrayContent(bytes) { Headers = { ContentType = ApiClient.ParseContentType(ContentType ?? "application/octet-stream") } };
         var json = value as string ?? PowerShellToJson.Serialize(value);
         Log.Debug($"Request body: {json.Length} characters of {ContentType ?? "application/json"}.");
         return () => ApiClient.JsonContent(json, ContentType);
@@ -155,26 +187,19 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
         var call = ApiClient.NewCall(method, target, _tokens!, ApiVersion, Prefer?.ToString());
         call.Retry = new RetryPolicy { MaximumRetryCount = MaximumRetryCount };
         call.AttemptTimeout = TimeSpan.FromSeconds(TimeoutSec);
+        call.Deadline = TimeSpan.FromSeconds(TotalTimeoutSec);
+        call.MaximumBodyBytes = MaximumResponseSize;
         call.Content = content;
-        if (Headers is not null)
-            foreach (DictionaryEntry header in Headers)
-                call.Headers[header.Key?.ToString() ?? string.Empty] = (header.Value is PSObject p ? p.BaseObject : header.Value)?.ToString() ?? string.Empty;
+        if (_headers is not null)
+            foreach (var header in _headers) call.CallerHeaders[header.Key] = header.Value;
         return call;
     }
 
     private async Task SendOnceAsync(HttpMethod method, Uri target, Func<HttpContent?>? content, CancellationToken cancellationToken)
     {
         var call = NewCall(method, target, content);
-        string? outFile = null;
-        if (OutFile is not null)
-        {
-            outFile = await InvokeAsync(() => SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutFile), cancellationToken).ConfigureAwait(false);
-            call.SuccessBodySink = async (stream, ct) =>
-            {
-                using var file = new FileStream(outFile, FileMode.Create, FileAccess.Write, FileShare.None, 81920, useAsync: true);
-                await stream.CopyToAsync(file, 81920, ct).ConfigureAwait(false);
-            };
-        }
+        var outFile = _outFile;
+        call.OutFile = outFile;
 
         var result = await ApiClient.SendAsync(call, SkipHttpErrorCheck, Log, cancellationToken).ConfigureAwait(false);
         await ExposeAsync(result, cancellationToken).ConfigureAwait(false);

@@ -20,6 +20,9 @@ internal sealed class PSObjectFactory : JsonValueFactory
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var property in properties)
         {
+            if (property.Key.Length == 0)
+                throw new ITwinAuthException(ITwinErrorIds.ResponseNotConvertible, ITwinErrorCategory.InvalidResult,
+                    "The response has a JSON property whose name is empty, which a PSCustomObject cannot hold. Use -AsHashtable or -Raw.");
             if (seen.Add(property.Key))
                 result.Properties.Add(new PSNoteProperty(property.Key, property.Value), preValidated: true);
             else

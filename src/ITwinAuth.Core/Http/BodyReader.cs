@@ -1,0 +1,175 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace ITwinAuth.Core;
+
+/// <summary>
+/// Reads a response body within its limit, counted after decompression, so no server can make the
+/// process hold more than the limit; or streams it to -OutFile, with no limit, through a partial file
+/// that replaces the target only when the whole body has arrived.
+/// </summary>
+internal static class BodyReader
+{
+    private const int BufferSize = 81920;
+
+    public static async Task<HttpResult> ReadAsync(HttpCall call, Hop hop, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        byte[] body;
+        if (hop.Method == HttpMethod.Head)
+            body = Array.Empty<byte>();
+        else if (response.IsSuccessStatusCode && call.OutFile is { } path)
+            body = await StreamToFileAsync(hop, response, path, cancellationToken).ConfigureAwait(false);
+        else
+            body = await BufferAsync(call, hop, response, cancellationToken).ConfigureAwait(false);
+
+        var headers = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
+        foreach (var header in response.Headers.Concat(response.Content.Headers))
+            headers[header.Key] = header.Value.ToArray();
+        return new HttpResult(hop.Method, hop.Uri, response.StatusCode, response.ReasonPhrase, headers,
+            response.Content.Headers.ContentType?.MediaType, body);
+    }
+
+    private static async Task<byte[]> BufferAsync(HttpCall call, Hop hop, HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var limit = call.MaximumBodyBytes;
+        if (response.Content.Headers.ContentLength is { } declared && declared > limit)
+            throw TooLarge(call, hop, limit, $"it declared {Size(declared)}");
+
+        var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+        using (cancellationToken.Register(stream.Dispose))
+        {
+            var capacity = (int)Math.Min(response.Content.Headers.ContentLength ?? 0, limit);
+            using var buffer = new MemoryStream(capacity);
+            var chunk = new byte[BufferSize];
+            int read;
+            while ((read = await ReadChunkAsync(stream, chunk, hop, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + read > limit)
+                    throw TooLarge(call, hop, limit, "it went on past that");
+                buffer.Write(chunk, 0, read);
+            }
+            return buffer.ToArray();
+        }
+    }
+
+    /// <summary>Before anything is sent: a file error is the caller's, found without a request.</summary>
+    public static void CheckOutFile(string path, string target)
+    {
+        try
+        {
+            if (Directory.Exists(path))
+                throw OutFileFailed(path, target, "it is a folder");
+            var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (string.IsNullOrEmpty(folder) || !Directory.Exists(folder))
+                throw OutFileFailed(path, target, $"the folder '{folder}' does not exist");
+            if (File.Exists(path))
+                using (new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite)) { }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or System.Security.SecurityException)
+        {
+            throw OutFileFailed(path, target, ex.Message, ex);
+        }
+    }
+
+    private static async Task<byte[]> StreamToFileAsync(Hop hop, HttpResponseMessage response, string path, CancellationToken cancellationToken)
+    {
+        var target = hop.Describe();
+        var partial = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".",
+            "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".partial");
+        FileStream file;
+        try
+        {
+            file = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, useAsync: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.SecurityException)
+        {
+            throw OutFileFailed(path, target, ex.Message, ex);
+        }
+
+        var complete = false;
+        try
+        {
+            var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+            using (cancellationToken.Register(stream.Dispose))
+            using (file)
+            {
+                var chunk = new byte[BufferSize];
+                int read;
+                while ((read = await ReadChunkAsync(stream, chunk, hop, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    try
+                    {
+                        await file.WriteAsync(chunk, 0, read, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                    {
+                        throw OutFileFailed(path, target, ex.Message, ex);
+                    }
+                }
+            }
+            try
+            {
+                if (File.Exists(path)) File.Replace(partial, path, null);
+                else File.Move(partial, path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw OutFileFailed(path, target, ex.Message, ex);
+            }
+            complete = true;
+            return Array.Empty<byte>();
+        }
+        finally
+        {
+            if (!complete) TryDelete(partial);
+        }
+    }
+
+    /// <summary>One read from the network. A body the server encoded badly (gzip, brotli) is the
+    /// server's fault and will not improve on a retry.</summary>
+    private static async Task<int> ReadChunkAsync(Stream stream, byte[] chunk, Hop hop, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await stream.ReadAsync(chunk, 0, chunk.Length, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidDataException || (ex is InvalidOperationException && !cancellationToken.IsCancellationRequested))
+        {
+            throw new ITwinAuthException(ITwinErrorIds.ResponseDecodingFailed, ITwinErrorCategory.InvalidData,
+                $"{hop.Describe()} answered with a body that could not be decoded ({Sentence.Trim(ex.Message)}); " +
+                "the server's Content-Encoding does not match its body.", hop.Describe(), ex);
+        }
+    }
+
+    private static ITwinAuthException TooLarge(HttpCall call, Hop hop, long limit, string how) =>
+        new(ITwinErrorIds.ResponseTooLarge, ITwinErrorCategory.LimitsExceeded,
+            $"{hop.Describe()} answered with a body over the {Size(limit)} limit ({how}), so ITwinAuth stopped reading it. " +
+            (call.Kind == CallKind.Identity
+                ? "An identity service's answers are a few KiB: check -Authority."
+                : "Raise the limit with -MaximumResponseSize, or stream the body to disk with -OutFile."),
+            hop.Describe());
+
+    private static ITwinAuthException OutFileFailed(string path, string target, string why, Exception? inner = null) =>
+        new(ITwinErrorIds.OutFileFailed, ITwinErrorCategory.WriteError,
+            $"-OutFile '{path}' cannot be written: {Sentence.Trim(why)}. Give a file path in an existing folder that you can write to.",
+            target, inner);
+
+    public static string Size(long bytes) => bytes switch
+    {
+        >= 1L << 30 => $"{bytes / (double)(1L << 30):0.#} GiB",
+        >= 1L << 20 => $"{bytes / (double)(1L << 20):0.#} MiB",
+        >= 1L << 10 => $"{bytes / (double)(1L << 10):0.#} KiB",
+        _ => $"{bytes} bytes",
+    };
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { }
+    }
+}
