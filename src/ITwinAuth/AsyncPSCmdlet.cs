@@ -124,6 +124,7 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IPipelineDispatcher, ILogSink, I
     protected void WriteObjectAsync(object? value) => Post(() => WriteObject(value));
     protected void WriteObjectAsync(object? value, bool enumerateCollection) => Post(() => WriteObject(value, enumerateCollection));
     protected void WriteErrorAsync(ErrorRecord record) => Post(() => WriteError(record));
+    protected void WriteWarningAsync(string message) => Post(() => WriteWarning(message));
 
     // Each post wakes the pipeline thread: messages nobody will see are not posted at all.
     private bool? _verbose;

@@ -19,6 +19,8 @@ public sealed class FaultRule
     public int Status { get; set; } = 503;
     /// <summary>Retry-After in seconds (the delta form).</summary>
     public int? RetryAfterSeconds { get; set; }
+    /// <summary>Retry-After exactly as given, usable or not (-5, abc, 99999999999).</summary>
+    public string? RetryAfterRaw { get; set; }
     /// <summary>Retry-After as an HTTP date this many seconds from now.</summary>
     public int? RetryAfterDateSeconds { get; set; }
     public string? Body { get; set; }
@@ -137,6 +139,8 @@ public sealed class FaultInjector
             response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (rule.RetryAfterDateSeconds is { } dateSeconds)
             response.Headers.RetryAfter = DateTimeOffset.UtcNow.AddSeconds(dateSeconds).ToString("R");
+        if (rule.RetryAfterRaw is not null)
+            response.Headers.RetryAfter = rule.RetryAfterRaw;
         if (rule.Location is not null)
             response.Headers.Location = rule.Location;
         if (rule.Status == 429)

@@ -29,6 +29,7 @@ BeforeAll {
         if ($errorRecord) { [void] $captured.AppendLine(($errorRecord | Format-List * -Force | Out-String -Width 300)) }
         [pscustomobject]@{
             Objects = @($output | Where-Object { $_ -isnot [System.Management.Automation.InformationalRecord] -and $_ -isnot [System.Management.Automation.ErrorRecord] })
+            Verbose = ($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message) -join "`n"
             Error   = $errorRecord
             Seconds = $elapsed
             Stats   = Get-Stats
@@ -272,7 +273,27 @@ Describe 'Bad input' -Tag Reliability, BadInput {
         @{ Case = '-MaximumRetryCount -1'; ErrorId = 'ParameterArgumentValidationError'; Category = 'InvalidData'; Run = { Invoke-ITwinRequest -Path /users/me -MaximumRetryCount -1 } }
         @{ Case = '-ApiVersion latest'; ErrorId = 'InvalidParameter'; Category = 'InvalidArgument'; Run = { Invoke-ITwinRequest -Path /users/me -ApiVersion latest } }
         @{ Case = '-Method TRACE'; ErrorId = 'CannotConvertArgumentNoMessage'; Category = 'InvalidArgument'; Run = { Invoke-ITwinRequest -Path /users/me -Method TRACE } }
-        @{ Case = '-Headers with Authorization'; ErrorId = 'InvalidParameter'; Category = 'InvalidArgument'; Run = { Invoke-ITwinRequest -Path /users/me -Headers @{ Authorization = 'Bearer stolen' } } }
+        @{ Case = '-Headers with Authorization'; ErrorId = 'HeaderNotAllowed'; Category = 'InvalidArgument'; Run = { Invoke-ITwinRequest -Path /users/me -Headers @{ Authorization = 'Bearer stolen' } } }
+        @{ Case = '-Headers value with CR LF and a second Authorization'; ErrorId = 'InvalidHeaderValue'; Category = 'InvalidArgument'; Run = { Invoke-ITwinRequest -Path /users/me -Headers @{ 'X-Custom' = "a`r`nAuthorization: Bearer stolen" } } }
+        @{ Case = '-Headers value smuggling a second request'; ErrorId = 'InvalidHeaderValue'; Category = 'InvalidArgument'; Run = { Invoke-ITwinRequest -Path /users/me -Headers @{ 'X-Custom' = "a`r`n`r`nGET /users/me HTTP/1.1`r`nHost: other`r`n`r`n" } } }
+        @{ Case = '-Headers value with NUL'; ErrorId = 'InvalidHeaderValue'; Category = 'InvalidArgument'; Run = { Invoke-ITwinRequest -Path /users/me -Headers @{ 'X-Custom' = "a`0b" } } }
+        @{ Case = '-Headers with Host'; ErrorId = 'HeaderNotAllowed'; Category = 'InvalidArgument'; Run = { Invoke-ITwinRequest -Path /users/me -Headers @{ Host = 'evil.example' } } }
+        @{ Case = '-Headers with Content-Length'; ErrorId = 'HeaderNotAllowed'; Category = 'InvalidArgument'; Run = { Invoke-ITwinRequest -Path /users/me -Headers @{ 'Content-Length' = '0' } } }
+        @{ Case = '-Headers with Transfer-Encoding'; ErrorId = 'HeaderNotAllowed'; Category = 'InvalidArgument'; Run = { Invoke-ITwinRequest -Path /users/me -Headers @{ 'Transfer-Encoding' = 'chunked' } } }
+        @{ Case = '-TimeoutSec 2147483647'; ErrorId = 'ParameterArgumentValidationError'; Category = 'InvalidData'; Run = { Invoke-ITwinRequest -Path /users/me -TimeoutSec 2147483647 } }
+        @{ Case = '-TotalTimeoutSec 0'; ErrorId = 'ParameterArgumentValidationError'; Category = 'InvalidData'; Run = { Invoke-ITwinRequest -Path /users/me -TotalTimeoutSec 0 } }
+        @{ Case = "-ContentType 'not a type'"; ErrorId = 'InvalidParameter'; Category = 'InvalidArgument'; Run = { Invoke-ITwinRequest -Method Post -Path /_emulator/echo -Body '{}' -ContentType 'not a type' -Confirm:$false } }
+        @{ Case = '-OutFile naming a folder'; ErrorId = 'OutFileFailed'; Category = 'WriteError'; Run = { Invoke-ITwinRequest -Path /users/me -OutFile ([IO.Path]::GetTempPath()) } }
+        @{ Case = "-OutFile ''"; ErrorId = 'OutFileFailed'; Category = 'WriteError'; Run = { Invoke-ITwinRequest -Path /users/me -OutFile '' } }
+        @{ Case = '-OutFile in a folder that does not exist'; ErrorId = 'OutFileFailed'; Category = 'WriteError'; Run = { Invoke-ITwinRequest -Path /users/me -OutFile (Join-Path ([IO.Path]::GetTempPath()) 'no-such-folder-itwinauth/me.json') } }
+        @{ Case = '-OutFile that cannot be written (/proc/version)'; ErrorId = 'OutFileFailed'; Category = 'WriteError'; Run = { Invoke-ITwinRequest -Path /users/me -OutFile /proc/version } }
+        @{ Case = "-Path '///host:1/x'"; ErrorId = 'InvalidPath'; Category = 'InvalidArgument'; Run = { Invoke-ITwinRequest -Path '///host:1/x' } }
+        @{ Case = "-Path '\\host\x'"; ErrorId = 'InvalidPath'; Category = 'InvalidArgument'; Run = { Invoke-ITwinRequest -Path '\\host\x' } }
+        @{ Case = "-Path 'http:\\x'"; ErrorId = 'InvalidPath'; Category = 'InvalidArgument'; Run = { Invoke-ITwinRequest -Path 'http:\\x' } }
+        @{ Case = '-ApiVersion with non-ASCII digits (v١٢)'; ErrorId = 'InvalidParameter'; Category = 'InvalidArgument'; Run = { Invoke-ITwinRequest -Path /users/me -ApiVersion "v$([char]0x661)$([char]0x662)" } }
+        @{ Case = '-Query with a hashtable value'; ErrorId = 'InvalidQuery'; Category = 'InvalidArgument'; Run = { Invoke-ITwinRequest -Path /itwins -Query @{ filter = @{ a = 1 } } } }
+        @{ Case = '-Query with a credential value'; ErrorId = 'InvalidQuery'; Category = 'InvalidArgument'; Run = { Invoke-ITwinRequest -Path /itwins -Query @{ c = [pscredential]::new('u', $app.SecureSecret) } } }
+        @{ Case = '-Query with a SecureString value'; ErrorId = 'InvalidQuery'; Category = 'InvalidArgument'; Run = { Invoke-ITwinRequest -Path /itwins -Query @{ s = $app.SecureSecret } } }
         @{ Case = '-Connection and -Token together'; ErrorId = 'InvalidParameter'; Category = 'InvalidArgument'; Run = { Get-ITwinMe -Connection (Get-ITwinConnection) -Token (Connect-TestApp -Emulator $emulator -App $app) } }
     ) {
         $before = Get-Stats
@@ -286,6 +307,175 @@ Describe 'Bad input' -Tag Reliability, BadInput {
         $after.tokenEndpointRequests | Should -Be $before.tokenEndpointRequests -Because 'no token request is sent for input that is already wrong'
         @($after.foreignRequests).Count | Should -Be @($before.foreignRequests).Count
         Add-Row 'Bad input' $Case "$ErrorId ($Category), nothing sent" "$(Describe-Error $record), $($after.apiRequests - $before.apiRequests + $after.tokenEndpointRequests - $before.tokenEndpointRequests) requests sent"
+    }
+}
+
+Describe 'Hostile server' -Tag Reliability, Hostile {
+    BeforeAll { Connect-App }
+    BeforeEach { Clear-EmulatorFault $emulator; Reset-EmulatorStats $emulator }
+    AfterAll { Clear-EmulatorFault $emulator }
+
+    It 'the token endpoint answering <Status> to <Where> gets RedirectRefused, and the secret goes nowhere' -ForEach @(
+        @{ Status = 307; Where = 'the foreign host'; Relative = $false }
+        @{ Status = 308; Where = 'the foreign host'; Relative = $false }
+        @{ Status = 302; Where = 'the foreign host'; Relative = $false }
+        @{ Status = 307; Where = 'a protocol-relative //host'; Relative = $true }
+    ) {
+        $foreign = [uri] $emulator.ForeignUri
+        $location = if ($Relative) { "//$($foreign.Authority)/connect/token" } else { "$($emulator.ForeignUri)/connect/token" }
+        $sightings = (Get-Stats).secretSightings
+        Add-EmulatorFault -Emulator $emulator -Fault @(@{ path = '/connect/token'; status = $Status; location = $location; times = 1 })
+        $result = Invoke-Scenario { Connect-App }
+        Describe-Error $result.Error | Should -Be 'RedirectRefused (SecurityError)'
+        $result.Error.Exception.Message | Should -BeLike "*$($foreign.Authority)*"
+        @($result.Stats.foreignRequests).Count | Should -Be 0
+        $result.Stats.secretSightings | Should -Be $sightings
+        (Get-ITwinConnection).ClientId | Should -Be $app.ClientId -Because 'the earlier connection stays; nothing from the other host was cached'
+        Add-Row 'Hostile server' "Token endpoint answers $Status to $Where" 'RedirectRefused (SecurityError); 0 requests and 0 secrets at the foreign host' `
+            "$(Describe-Error $result.Error); $(@($result.Stats.foreignRequests).Count) requests and $($result.Stats.secretSightings - $sightings) secrets at the foreign host"
+    }
+
+    It 'an API redirect (<Status>) to another host is followed without Authorization, -Headers or cookies' -ForEach @(
+        @{ Status = 302 }, @{ Status = 307 }, @{ Status = 308 }
+    ) {
+        Add-EmulatorFault -Emulator $emulator -Fault @(@{ path = '/users/me'; status = $Status; location = "$($emulator.ForeignUri)/elsewhere"; times = 1 })
+        $result = Invoke-Scenario { Invoke-ITwinRequest -Path /users/me -Headers @{ 'X-Api-Key' = 'api-key-value'; Cookie = 'session=cookie-value' } }
+        $result.Error | Should -BeNullOrEmpty
+        $seen = @($result.Stats.foreignRequests)
+        $seen.Count | Should -Be 1
+        $seen[0].hadAuthorization | Should -BeFalse
+        ($seen[0].headers -join "`n") | Should -Not -Match 'api-key-value|cookie-value|Bearer'
+        Add-Row 'Hostile server' "API GET answered $Status to the foreign host, with -Headers X-Api-Key and Cookie" 'followed; the foreign host sees no Authorization, X-Api-Key or Cookie' `
+            "followed; the foreign host saw $(@($seen[0].headers | Where-Object { $_ -match '^(Authorization|X-Api-Key|Cookie):' }).Count) of them"
+    }
+
+    It 'an API POST with a body answered <Status> to another host gets RedirectRefused, and the body goes nowhere' -ForEach @(
+        @{ Status = 307 }, @{ Status = 308 }
+    ) {
+        Add-EmulatorFault -Emulator $emulator -Fault @(@{ path = '/_emulator/echo'; status = $Status; location = "$($emulator.ForeignUri)/steal"; times = 1 })
+        $result = Invoke-Scenario { Invoke-ITwinRequest -Method Post -Path /_emulator/echo -Body @{ card = 'body-value' } -Headers @{ 'X-Api-Key' = 'api-key-value' } -Confirm:$false }
+        Describe-Error $result.Error | Should -Be 'RedirectRefused (SecurityError)'
+        @($result.Stats.foreignRequests).Count | Should -Be 0
+        Add-Row 'Hostile server' "API POST with a body answered $Status to the foreign host" 'RedirectRefused (SecurityError); nothing reaches the foreign host' `
+            "$(Describe-Error $result.Error); $(@($result.Stats.foreignRequests).Count) requests at the foreign host"
+    }
+
+    It 'a bodyless POST to a server that drops the connection after reading it is delivered once' {
+        Invoke-ITwinRequest -Path /users/me | Out-Null  # a pooled connection: the handler re-sends only on a reused one
+        Reset-EmulatorStats $emulator
+        Add-EmulatorFault -Emulator $emulator -Fault @(@{ path = '/_emulator/echo'; action = 'abort'; times = -1 })
+        $result = Invoke-Scenario { Invoke-ITwinRequest -Method Post -Path /_emulator/echo -MaximumRetryCount 0 -Confirm:$false }
+        Describe-Error $result.Error | Should -Be 'ApiUnreachable (ConnectionError)'
+        $result.Stats.apiRequests | Should -Be 1
+        Add-Row 'Hostile server' 'POST without -Body, the server drops the connection after reading it' 'ApiUnreachable (ConnectionError); delivered once' `
+            "$(Describe-Error $result.Error); delivered $($result.Stats.apiRequests) time(s)"
+    }
+
+    It '<Name> is <ErrorId>, not retried, and the rest of the pipeline goes on' -ForEach @(
+        @{ Name = 'A gzip body that is not gzip'; Fault = @{ path = '/users/me'; action = 'bad-encoding'; encoding = 'gzip'; status = 200; times = -1 }; ErrorId = 'ResponseDecodingFailed (InvalidData)'; Run = { Invoke-ITwinRequest -Path /users/me } }
+        @{ Name = 'A brotli body that is not brotli'; Fault = @{ path = '/users/me'; action = 'bad-encoding'; encoding = 'br'; status = 200; times = -1 }; ErrorId = 'ResponseDecodingFailed (InvalidData)'; Run = { Invoke-ITwinRequest -Path /users/me } }
+        @{ Name = 'The valid JSON {"":1}'; Fault = @{ path = '/users/me'; status = 200; body = '{"":1}'; times = -1 }; ErrorId = 'ResponseNotConvertible (InvalidResult)'; Run = { Invoke-ITwinRequest -Path /users/me } }
+    ) {
+        Add-EmulatorFault -Emulator $emulator -Fault @($Fault)
+        $result = Invoke-Scenario $Run
+        Describe-Error $result.Error | Should -Be $ErrorId
+        ($result.Error | Out-String) | Should -Not -Match $StackTracePattern
+        $result.Stats.apiRequests | Should -Be 1
+        $after = @(& $Run -ErrorAction SilentlyContinue; 'next')
+        $after[-1] | Should -Be 'next' -Because 'a failed request is a non-terminating error'
+        Add-Row 'Hostile server' $Name "$ErrorId after 1 request, non-terminating" "$(Describe-Error $result.Error) after $($result.Stats.apiRequests) request(s), non-terminating"
+    }
+
+    It '{"":1} converts with -AsHashtable' {
+        Add-EmulatorFault -Emulator $emulator -Fault @(@{ path = '/users/me'; status = 200; body = '{"":1}'; times = 1 })
+        (Invoke-ITwinRequest -Path /users/me -AsHashtable)[''] | Should -Be 1
+    }
+
+    It 'a token response with <Name> is TokenResponseInvalid' -ForEach @(
+        @{ Name = 'expires_in 1e12'; Body = '{"access_token":"abc","token_type":"Bearer","expires_in":1e12}' }
+        @{ Name = 'expires_in 9223372036854775807'; Body = '{"access_token":"abc","token_type":"Bearer","expires_in":9223372036854775807}' }
+        @{ Name = 'expires_in 3e11'; Body = '{"access_token":"abc","token_type":"Bearer","expires_in":3e11}' }
+        @{ Name = 'expires_in 1e20'; Body = '{"access_token":"abc","token_type":"Bearer","expires_in":1e20}' }
+        @{ Name = 'expires_in "abc"'; Body = '{"access_token":"abc","token_type":"Bearer","expires_in":"abc"}' }
+        @{ Name = 'expires_in null'; Body = '{"access_token":"abc","token_type":"Bearer","expires_in":null}' }
+        @{ Name = 'an access_token of 70,000 characters'; Body = '{"access_token":"' + ('a' * 70000) + '","token_type":"Bearer","expires_in":3600}' }
+        @{ Name = 'CR LF in access_token'; Body = '{"access_token":"abc\r\nX-Evil: 1","token_type":"Bearer","expires_in":3600}' }
+        @{ Name = 'NUL in access_token'; Body = '{"access_token":"abc\u0000","token_type":"Bearer","expires_in":3600}' }
+        @{ Name = 'a non-ASCII access_token'; Body = '{"access_token":"abc\u00e9","token_type":"Bearer","expires_in":3600}' }
+        @{ Name = 'CR LF in token_type'; Body = '{"access_token":"abc","token_type":"Bearer\r\nX-Evil: 1","expires_in":3600}' }
+    ) {
+        Add-EmulatorFault -Emulator $emulator -Fault @(@{ path = '/connect/token'; status = 200; body = $Body; times = 1 })
+        $result = Invoke-Scenario { Connect-App }
+        Describe-Error $result.Error | Should -Be 'TokenResponseInvalid (InvalidResult)'
+        ($result.Error | Out-String) | Should -Not -Match $StackTracePattern
+        $result.Stats.tokenEndpointRequests | Should -Be 1
+        Add-Row 'Hostile server' "Token response with $Name" 'TokenResponseInvalid (InvalidResult), nothing cached' "$(Describe-Error $result.Error)"
+    }
+
+    It 'a Retry-After of <Value> is told in -Verbose, and the call <Outcome>' -ForEach @(
+        @{ Value = '-5'; Says = 'neither seconds nor an HTTP date'; Outcome = 'backs off instead' }
+        @{ Value = 'abc'; Says = 'neither seconds nor an HTTP date'; Outcome = 'backs off instead' }
+        @{ Value = '99999999999'; Says = 'would pass the call''s 120 s deadline'; Outcome = 'gives up at once' }
+    ) {
+        Add-EmulatorFault -Emulator $emulator -Fault @(@{ path = '/users/me'; status = 503; times = 1; retryAfterRaw = $Value })
+        $result = Invoke-Scenario { Invoke-ITwinRequest -Path /users/me }
+        $result.Verbose | Should -Match ([regex]::Escape($Says))
+        $result.Stats.apiRequests | Should -Be $(if ($Outcome -eq 'gives up at once') { 1 } else { 2 })
+        Add-Row 'Hostile server' "Retry-After: $Value on a 503" "said in -Verbose ('$Says'); $Outcome" "said; $(if ($result.Error) { Describe-Error $result.Error } else { 'success' }) after $($result.Stats.apiRequests) request(s)"
+    }
+
+    It 'a server that never answers ends at the call''s deadline (-TimeoutSec 2 -TotalTimeoutSec 3)' {
+        Add-EmulatorFault -Emulator $emulator -Fault @(@{ path = '/users/me'; action = 'delay'; delayMs = 30000; times = -1 })
+        $result = Invoke-Scenario { Invoke-ITwinRequest -Path /users/me -TimeoutSec 2 -TotalTimeoutSec 3 }
+        Describe-Error $result.Error | Should -Be 'RequestTimedOut (OperationTimeout)'
+        $result.Error.Exception.Message | Should -Match 'overall deadline of 3 s'
+        $result.Seconds | Should -BeGreaterOrEqual 2.9
+        $result.Seconds | Should -BeLessThan 6
+        Add-Row 'Hostile server' 'A server that never answers (-TimeoutSec 2 -TotalTimeoutSec 3; default 100 and 120)' 'RequestTimedOut (OperationTimeout) at the 3 s deadline, not 2 x 2 s' `
+            "$(Describe-Error $result.Error) after $($result.Stats.apiRequests) attempts, within the deadline"
+    }
+
+    It '-Query values are culture-invariant under de-DE, and a list repeats its key' {
+        $saved = [cultureinfo]::CurrentCulture
+        try {
+            [cultureinfo]::CurrentCulture = 'de-DE'
+            Invoke-ITwinRequest -Path /itwins -Query ([ordered]@{ n = 1.5; d = [datetime]::new(2024, 1, 2, 3, 4, 5, 'Utc'); id = 1, 2 }) | Out-Null
+        }
+        finally { [cultureinfo]::CurrentCulture = $saved }
+        $sent = @((Get-Stats).apiLog)[-1].pathAndQuery
+        $sent | Should -Be '/itwins?n=1.5&d=2024-01-02T03%3A04%3A05.0000000Z&id=1&id=2'
+        Add-Row 'Hostile server' '-Query 1.5, a date and a list under de-DE' 'n=1.5, ISO 8601, id=1&id=2' ($sent -replace '^/itwins\?', '' -replace '%3A', ':')
+    }
+
+    It '-RefreshMargin 2h with one-hour tokens is held to half the lifetime, with a warning: 20 calls, 1 token' {
+        $warnings = @()
+        Get-ITwinServiceToken -ClientId $app.ClientId -ClientSecret $app.SecureSecret -Authority $emulator.Authority -ApiBaseUri $emulator.ApiBaseUri `
+            -RefreshMargin (New-TimeSpan -Hours 2) -Force -WarningVariable warnings -WarningAction SilentlyContinue | Out-Null
+        1..20 | ForEach-Object { Invoke-ITwinRequest -Path /users/me } | Out-Null
+        $stats = Get-Stats
+        $stats.tokensIssued | Should -Be 1
+        $warnings.Count | Should -Be 1
+        "$($warnings[0])" | Should -Match 'half the lifetime'
+        Connect-App
+        Add-Row 'Hostile server' '-RefreshMargin 2h with 1-hour tokens, then 20 calls' '1 token request and a warning' "$($stats.tokensIssued) token request(s) and $($warnings.Count) warning"
+    }
+
+    It 'against every oversized or endless body the process stays under 300 MB and fails within its deadline' -Tag Memory {
+        $child = Join-Path $PSScriptRoot 'Hostile.Child.ps1'
+        $run = Invoke-ChildPwsh -TimeoutSeconds 240 -ArgumentList @('-NoProfile', '-NonInteractive', '-File', $child,
+            '-ModulePath', $env:ITWINAUTH_MODULE, '-EmulatorModule', (Join-Path $PSScriptRoot '../Emulator.psm1'),
+            '-Authority', $emulator.Authority, '-ApiBaseUri', $emulator.ApiBaseUri, '-ClientId', $app.ClientId, '-Secret', $app.Secret)
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $cases = @(($run.Output -split "`n" | Where-Object { $_ -like 'CASE *' }) | ForEach-Object { $_.Substring(5) | ConvertFrom-Json })
+        $cases.Count | Should -Be 7
+        foreach ($case in $cases) {
+            $case.ErrorId | Should -Be 'ResponseTooLarge' -Because $case.Name
+            $case.PeakMB | Should -BeLessThan 300 -Because "$($case.Name) peaked at $($case.PeakMB) MB"
+            $case.Seconds | Should -BeLessThan 30 -Because $case.Name
+            $case.Requests | Should -Be 1 -Because "$($case.Name) is not retried"
+            Write-Host ("Hostile: {0}: {1} after {2} request(s) in {3:N2} s, peak {4} MB" -f $case.Name, $case.ErrorId, $case.Requests, $case.Seconds, $case.PeakMB)
+            Add-Row 'Hostile server' $case.Name 'ResponseTooLarge (LimitsExceeded) after 1 request; peak under 300 MB' "$($case.ErrorId) after $($case.Requests) request(s); peak under 300 MB"
+        }
     }
 }
 

@@ -32,7 +32,7 @@ internal static class IdentityRequests
         catch (ITwinAuthException ex) when (ex.ErrorId is ITwinErrorIds.ApiUnreachable or ITwinErrorIds.RequestTimedOut)
         {
             throw new ITwinAuthException(ITwinErrorIds.AuthorityUnreachable, ITwinErrorCategory.ConnectionError,
-                $"{what} could not be reached: {Sentence.End(ex.Message)} Check -Authority (or -Environment) and the network.",
+                $"{what} could not be reached. {ex.Message}",
                 call.Uri.ToString(), ex);
         }
     }

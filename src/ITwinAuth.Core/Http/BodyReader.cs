@@ -69,6 +69,9 @@ internal static class BodyReader
                 throw OutFileFailed(path, target, $"the folder '{folder}' does not exist");
             if (File.Exists(path))
                 using (new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite)) { }
+            // The body goes to a partial file in the same folder first: that must be possible too.
+            var probe = PartialPathFor(path);
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or System.Security.SecurityException)
         {
@@ -79,8 +82,7 @@ internal static class BodyReader
     private static async Task<byte[]> StreamToFileAsync(Hop hop, HttpResponseMessage response, string path, CancellationToken cancellationToken)
     {
         var target = hop.Describe();
-        var partial = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".",
-            "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".partial");
+        var partial = PartialPathFor(path);
         FileStream file;
         try
         {
@@ -145,6 +147,10 @@ internal static class BodyReader
                 "the server's Content-Encoding does not match its body.", hop.Describe(), ex);
         }
     }
+
+    private static string PartialPathFor(string path) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".",
+            "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N").Substring(0, 8) + ".partial");
 
     private static ITwinAuthException TooLarge(HttpCall call, Hop hop, long limit, string how) =>
         new(ITwinErrorIds.ResponseTooLarge, ITwinErrorCategory.LimitsExceeded,

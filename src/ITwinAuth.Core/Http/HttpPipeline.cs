@@ -107,12 +107,12 @@ public static class HttpPipeline
     }
 
     /// <summary>Step: one attempt, up to the response headers.</summary>
-    private static Task<HttpResponseMessage> SendAttemptAsync(HttpCall call, Hop hop, ITwinAccessToken? token, int attempt,
+    private static async Task<HttpResponseMessage> SendAttemptAsync(HttpCall call, Hop hop, ITwinAccessToken? token, int attempt,
         ILogSink log, CancellationToken cancellationToken)
     {
         using var request = RequestFactory.Build(call, hop, token);
         log.Debug($"{hop.Describe()} (attempt {attempt}{(token is null ? string.Empty : ", Authorization: Bearer ***")}).");
-        return SharedHttpClient.Instance.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        return await SharedHttpClient.Instance.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Step: the next hop of a redirect, as <see cref="EndpointPolicy"/> allows it.</summary>

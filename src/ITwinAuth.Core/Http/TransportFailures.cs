@@ -15,14 +15,18 @@ internal static class TransportFailures
 
     public static ITwinAuthException Describe(HttpCall call, Hop hop, Exception ex, bool attemptTimedOut) => attemptTimedOut
         ? new ITwinAuthException(ITwinErrorIds.RequestTimedOut, ITwinErrorCategory.OperationTimeout,
-            $"{hop.Describe()} did not complete within {call.AttemptTimeout.TotalSeconds:0.###} s (-TimeoutSec).", hop.Describe())
+            $"{hop.Describe()} did not complete within {call.AttemptTimeout.TotalSeconds:0.###} s{(call.Kind == CallKind.Api ? " (-TimeoutSec)" : string.Empty)}. {Remedy(call)}", hop.Describe())
         : new ITwinAuthException(ITwinErrorIds.ApiUnreachable, ITwinErrorCategory.ConnectionError,
-            $"{hop.Describe()} failed: {Sentence.End(Innermost(ex).Message)} Check the address and the network.", hop.Describe(), ex);
+            $"{hop.Describe()} failed: {Sentence.End(Innermost(ex).Message)} {Remedy(call)}", hop.Describe(), ex);
+
+    private static string Remedy(HttpCall call) => call.Kind == CallKind.Identity
+        ? "Check -Authority (or -Environment) and the network."
+        : "Check the connection's API host (-ApiBaseUri or -Environment of Get-ITwinServiceToken) and the network.";
 
     public static ITwinAuthException DeadlineExceeded(HttpCall call, Hop hop, int attempts) =>
         new(ITwinErrorIds.RequestTimedOut, ITwinErrorCategory.OperationTimeout,
             $"{hop.Describe()} did not complete within the call's overall deadline of {call.Deadline.TotalSeconds:0.###} s " +
-            $"({attempts} attempt(s)). Raise it with -TotalTimeoutSec if the service is slow.", hop.Describe());
+            $"({attempts} attempt(s)). " + (call.Kind == CallKind.Api ? "Raise it with -TotalTimeoutSec if the service is slow." : Remedy(call)), hop.Describe());
 
     public static Exception Innermost(Exception ex)
     {

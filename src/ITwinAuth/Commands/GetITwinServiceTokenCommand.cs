@@ -64,6 +64,9 @@ public sealed class GetITwinServiceTokenCommand : AsyncPSCmdlet
         var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         var token = await ConnectionTokenSource.AcquireAsync(connection, this, Force, Log, cancellationToken).ConfigureAwait(false);
         ITwinSession.Current = connection;
+        if (TokenCache.IsMarginClamped(token.Lifetime, RefreshMargin))
+            WriteWarningAsync($"-RefreshMargin {RefreshMargin} is not shorter than the token's lifetime ({TokenCache.Describe(token.Lifetime)}), " +
+                $"so it would renew on every call; a margin of half the lifetime ({TokenCache.Describe(TokenCache.MarginFor(token.Lifetime, RefreshMargin))}) is used instead.");
         Log.Verbose($"Current connection: {connection.ClientId} at {connection.ApiBaseUri} ({(token.FromCache ? "token from cache" : "new token")}, expires {token.ExpiresOn:u}).");
         WriteObjectAsync(token);
     }
