@@ -21,8 +21,9 @@ BeforeAll {
         $VerbosePreference = 'Continue'; $DebugPreference = 'Continue'
         $watch = [Diagnostics.Stopwatch]::StartNew()
         $errorRecord = $null
-        $output = @()
-        try { $output = @(& $Act *>&1) }
+        # Collected as it comes, so what a failing command said before it failed is kept too.
+        $output = [System.Collections.Generic.List[object]]::new()
+        try { & $Act *>&1 | ForEach-Object { $output.Add($_) } }
         catch { $errorRecord = $_ }
         $elapsed = $watch.Elapsed.TotalSeconds
         [void] $captured.AppendLine(($output | Out-String -Width 300))
@@ -381,7 +382,7 @@ Describe 'Hostile server' -Tag Reliability, Hostile {
         Describe-Error $result.Error | Should -Be $ErrorId
         ($result.Error | Out-String) | Should -Not -Match $StackTracePattern
         $result.Stats.apiRequests | Should -Be 1
-        $after = @(& $Run -ErrorAction SilentlyContinue; 'next')
+        $after = @(Invoke-ITwinRequest -Path /users/me -ErrorAction SilentlyContinue; 'next')
         $after[-1] | Should -Be 'next' -Because 'a failed request is a non-terminating error'
         Add-Row 'Hostile server' $Name "$ErrorId after 1 request, non-terminating" "$(Describe-Error $result.Error) after $($result.Stats.apiRequests) request(s), non-terminating"
     }
@@ -409,7 +410,7 @@ Describe 'Hostile server' -Tag Reliability, Hostile {
         Describe-Error $result.Error | Should -Be 'TokenResponseInvalid (InvalidResult)'
         ($result.Error | Out-String) | Should -Not -Match $StackTracePattern
         $result.Stats.tokenEndpointRequests | Should -Be 1
-        Add-Row 'Hostile server' "Token response with $Name" 'TokenResponseInvalid (InvalidResult), nothing cached' "$(Describe-Error $result.Error)"
+        Add-Row 'Hostile server' "Token response with $Name" 'TokenResponseInvalid (InvalidResult)' "$(Describe-Error $result.Error)"
     }
 
     It 'a Retry-After of <Value> is told in -Verbose, and the call <Outcome>' -ForEach @(
@@ -439,7 +440,7 @@ Describe 'Hostile server' -Tag Reliability, Hostile {
         $saved = [cultureinfo]::CurrentCulture
         try {
             [cultureinfo]::CurrentCulture = 'de-DE'
-            Invoke-ITwinRequest -Path /itwins -Query ([ordered]@{ n = 1.5; d = [datetime]::new(2024, 1, 2, 3, 4, 5, 'Utc'); id = 1, 2 }) | Out-Null
+            Invoke-ITwinRequest -Path /itwins -Query ([ordered]@{ n = 1.5; d = [datetime]::new(2024, 1, 2, 3, 4, 5, [DateTimeKind]::Utc); id = 1, 2 }) | Out-Null
         }
         finally { [cultureinfo]::CurrentCulture = $saved }
         $sent = @((Get-Stats).apiLog)[-1].pathAndQuery
