@@ -10,12 +10,14 @@ namespace ITwinAuth;
 /// <summary>
 /// Runs a cmdlet's work as a task that Ctrl+C (StopProcessing) cancels, while the pipeline thread
 /// pumps what the task posts: output, verbose and debug records, and calls that must run on the
-/// pipeline thread (SecretManagement). Output therefore streams while the work goes on.
+/// pipeline thread (SecretManagement). Output therefore streams while the work goes on. The queue
+/// lives as long as the command: work that outlives one record (a fan-out) posts into it, and the
+/// next record's or the end's pump runs what it posted.
 /// </summary>
 public abstract class AsyncPSCmdlet : PSCmdlet, IPipelineDispatcher, ILogSink, IDisposable
 {
     private readonly CancellationTokenSource _cancel = new();
-    private BlockingCollection<Action>? _queue;
+    private readonly BlockingCollection<Action> _queue = new();
 
 
     protected virtual Task BeginProcessingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -36,8 +38,6 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IPipelineDispatcher, ILogSink, I
     {
         _verbose ??= IsEnabled(EffectivePreference(VerbosePreferenceProperty));
         _debug ??= IsEnabled(_debugPreference = EffectivePreference(DebugPreferenceProperty));
-        var queue = new BlockingCollection<Action>();
-        _queue = queue;
         Task task;
         try
         {
@@ -46,26 +46,19 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IPipelineDispatcher, ILogSink, I
 
             if (!task.IsCompleted)
             {
-                task.ContinueWith(_ => queue.CompleteAdding(), CancellationToken.None,
+                // Wakes the pump when the work is done, even if it posted nothing.
+                task.ContinueWith(_ => Post(static () => { }), CancellationToken.None,
                     TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-                foreach (var action in queue.GetConsumingEnumerable()) action();
+                while (!task.IsCompleted) _queue.Take()();
             }
-            else
-            {
-                // Completed at once: run whatever it posted meanwhile.
-                queue.CompleteAdding();
-                foreach (var action in queue.GetConsumingEnumerable()) action();
-            }
+            // Run whatever was posted meanwhile.
+            while (_queue.TryTake(out var action)) action();
         }
         catch
         {
             // Downstream stopped (Select-Object -First) or a write failed: stop the work too.
             _cancel.Cancel();
             throw;
-        }
-        finally
-        {
-            _queue = null;
         }
 
         try
@@ -82,18 +75,43 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IPipelineDispatcher, ILogSink, I
         }
     }
 
-    private bool Post(Action action)
+    /// <summary>Queues an action for the pipeline thread; false once the command has ended.</summary>
+    private protected bool Post(Action action)
     {
-        var queue = _queue;
-        if (queue is null) return false;
         try
         {
-            queue.Add(action);
+            _queue.Add(action);
             return true;
         }
-        catch (InvalidOperationException)
+        catch (Exception ex) when (ex is InvalidOperationException or ObjectDisposedException)
         {
-            return false; // the pump has ended
+            return false; // the command has ended
+        }
+    }
+
+    /// <summary>A log that goes through <paramref name="post"/> (a fan-out item's ordered output),
+    /// posting only what the caller's preferences will show.</summary>
+    private protected ILogSink LogThrough(Func<Action, bool> post) => new RoutedLog(this, post);
+
+    private sealed class RoutedLog : ILogSink
+    {
+        private readonly AsyncPSCmdlet _cmdlet;
+        private readonly Func<Action, bool> _post;
+
+        public RoutedLog(AsyncPSCmdlet cmdlet, Func<Action, bool> post)
+        {
+            _cmdlet = cmdlet;
+            _post = post;
+        }
+
+        public void Verbose(string message)
+        {
+            if (_cmdlet._verbose == true) _post(() => _cmdlet.WriteVerbose(message));
+        }
+
+        public void Debug(string message)
+        {
+            if (_cmdlet._debug == true) _post(() => _cmdlet.WriteDebugRecord(message));
         }
     }
 
@@ -182,6 +200,8 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IPipelineDispatcher, ILogSink, I
 
     public void Dispose()
     {
+        _queue.CompleteAdding();
+        _queue.Dispose();
         _cancel.Dispose();
         GC.SuppressFinalize(this);
     }

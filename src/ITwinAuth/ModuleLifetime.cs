@@ -12,5 +12,6 @@ public static class ModuleLifetime
         TokenCache.Shared.Clear();
         OidcDiscovery.Forget();
         SharedHttpClient.Reset();
+        RateLimitGate.Reset();
     }
 }

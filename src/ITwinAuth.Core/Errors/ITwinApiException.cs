@@ -30,4 +30,7 @@ public sealed class ITwinApiException : ITwinAuthException
     public IReadOnlyList<ITwinErrorDetail> Details { get; }
     public string? RequestId { get; }
     public TimeSpan? RetryAfter { get; }
+
+    /// <summary>The X-Correlation-Id ITwinAuth sent with the request: quote it to Bentley's support.</summary>
+    public string? CorrelationId { get; init; }
 }

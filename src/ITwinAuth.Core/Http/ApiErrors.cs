@@ -34,7 +34,8 @@ public static class ApiErrors
     public static ITwinApiException FromResponse(HttpResult result)
     {
         using var document = JsonRead.TryParse(result.Body);
-        var error = document?.RootElement.Property("error");
+        // Most errors are wrapped in "error"; some (a gateway's 401) are not: {"statusCode": 401, "message": "Invalid JWT."}.
+        var error = document?.RootElement.Property("error") is { ValueKind: JsonValueKind.Object } wrapped ? wrapped : document?.RootElement;
         var code = error?.String("code");
         var message = error?.String("message");
         var details = new List<ITwinErrorDetail>();
@@ -46,7 +47,7 @@ public static class ApiErrors
         var errorId = IsIdentifier(code) ? code! : status == 429 ? "RateLimitExceeded" : ITwinErrorIds.HttpError;
         string text;
         if (message is not null)
-            text = $"{result.Target} failed with {status} {code}: {Sentence.Excerpt(message)}";
+            text = $"{result.Target} failed with {status}{(code is null ? string.Empty : " " + code)}: {Sentence.End(Sentence.Excerpt(message))}";
         else if (document is null && result.Body.Length > 0)
             text = $"{result.Target} failed with {status} {result.ReasonPhrase}; the body was {Describe(result)}, not an iTwin error.";
         else
@@ -54,13 +55,26 @@ public static class ApiErrors
         var retryAfter = result.RetryAfter;
         if (status == 429 && retryAfter is { } wait)
             text += $" The service asks to retry after {wait.TotalSeconds:0} s.";
+        text += Remedy(status);
+        if (result.CorrelationId is { } correlation)
+            text += $" (X-Correlation-Id {correlation})";
 
         return new ITwinApiException(errorId, CategoryFor(result.StatusCode), text, result.Target, result.StatusCode, code,
             details, RequestIdOf(result), retryAfter)
         {
+            CorrelationId = result.CorrelationId,
             ResponseBody = document is not null ? BodyExcerpt(result) : null,
         };
     }
+
+    /// <summary>What to do next, for the statuses where it is clear.</summary>
+    private static string Remedy(int status) => status switch
+    {
+        404 => " Check -Path and -ApiVersion (some APIs answer only to v2).",
+        401 => " The API refused the token: check that the app has the scope the API needs and that -ApiBaseUri and -Authority are of the same environment.",
+        403 => " Give the service app's identity ({client id}@apps.imsoidc.bentley.com) a role on the iTwin, or the app the scope.",
+        _ => string.Empty,
+    };
 
     /// <summary>At most 16 KiB of a body for an error record: enough to read, never a server's whole flood.</summary>
     public static string BodyExcerpt(HttpResult result)

@@ -31,7 +31,7 @@ internal static class BodyReader
         foreach (var header in response.Headers.Concat(response.Content.Headers))
             headers[header.Key] = header.Value.ToArray();
         return new HttpResult(hop.Method, hop.Uri, response.StatusCode, response.ReasonPhrase, headers,
-            response.Content.Headers.ContentType?.MediaType, body);
+            response.Content.Headers.ContentType?.MediaType, body, call.CorrelationId);
     }
 
     private static async Task<byte[]> BufferAsync(HttpCall call, Hop hop, HttpResponseMessage response, CancellationToken cancellationToken)

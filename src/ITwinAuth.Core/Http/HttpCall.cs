@@ -75,5 +75,9 @@ public sealed class HttpCall
     /// <summary>A full file path: a successful body is streamed there (no size limit) instead of buffered.</summary>
     public string? OutFile { get; set; }
 
+    /// <summary>Sent as X-Correlation-Id on every attempt (and, by the pager, every page) of one
+    /// logical request, so a support ticket can quote it.</summary>
+    public string CorrelationId { get; set; } = Guid.NewGuid().ToString();
+
     public string Describe() => $"{Method.Method} {Uri.GetLeftPart(UriPartial.Path)}";
 }

@@ -9,7 +9,8 @@ namespace ITwinAuth.Core;
 
 /// <summary>
 /// Sends one <see cref="HttpCall"/> as a series of attempts, each step one rule:
-/// attach credentials (<see cref="CredentialsFor"/>), send (<see cref="SendAttemptAsync"/>),
+/// attach credentials (<see cref="CredentialsFor"/>), wait out the host's rate limit (<see cref="RateLimitGate"/>),
+/// send (<see cref="SendAttemptAsync"/>),
 /// follow a redirect (<see cref="EndpointPolicy.Redirect"/>), renew once on 401
 /// (<see cref="ShouldRenew"/>), retry (<see cref="WaitToRetryAsync"/>) and read the body
 /// (<see cref="BodyReader"/>). The call is never changed; what changes between attempts is local.
@@ -34,6 +35,7 @@ public static class HttpPipeline
             while (true)
             {
                 var token = await CredentialsFor(call, hop, log, deadline.Token).ConfigureAwait(false);
+                if (call.Kind == CallKind.Api) await RateLimitGate.WaitAsync(hop.Uri, log, deadline.Token).ConfigureAwait(false);
                 using var attempt = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
                 attempt.CancelAfter(call.AttemptTimeout);
                 attempts++;
@@ -68,6 +70,8 @@ public static class HttpPipeline
                     }
 
                     var retryAfter = RetryAfterHeader.Parse(response.Headers.TryGetValues("Retry-After", out var values) ? values.FirstOrDefault() : null);
+                    if (response.StatusCode == (HttpStatusCode)429 && retryAfter.Delay is { } pause && call.Kind == CallKind.Api)
+                        RateLimitGate.Pause(hop.Uri, pause, response, log);
                     if (RetryPolicy.IsRetryableStatus(response.StatusCode, IsIdempotent(call, hop)) &&
                         await WaitToRetryAsync(call, hop, ++retries, retryAfter, started,
                             $"{hop.Describe()} answered {(int)response.StatusCode} {response.ReasonPhrase}", transport: false, log, deadline.Token).ConfigureAwait(false))

@@ -9,8 +9,9 @@ namespace ITwinAuth.Core;
 public sealed class HttpResult
 {
     public HttpResult(HttpMethod method, Uri uri, HttpStatusCode statusCode, string? reasonPhrase,
-        IReadOnlyDictionary<string, string[]> headers, string? contentType, byte[] body)
+        IReadOnlyDictionary<string, string[]> headers, string? contentType, byte[] body, string? correlationId = null)
     {
+        CorrelationId = correlationId;
         Method = method;
         Uri = uri;
         StatusCode = statusCode;
@@ -27,6 +28,9 @@ public sealed class HttpResult
     public IReadOnlyDictionary<string, string[]> Headers { get; }
     public string? ContentType { get; }
     public byte[] Body { get; }
+
+    /// <summary>The X-Correlation-Id the request carried.</summary>
+    public string? CorrelationId { get; }
     public bool IsSuccess => (int)StatusCode >= 200 && (int)StatusCode < 300;
 
     /// <summary>The wait the server asked for, when its Retry-After header is usable.</summary>

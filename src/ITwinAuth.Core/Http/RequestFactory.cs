@@ -7,6 +7,8 @@ namespace ITwinAuth.Core;
 /// <summary>Builds one attempt's request from a call and its hop: only what the hop may carry.</summary>
 internal static class RequestFactory
 {
+    public const string CorrelationHeader = "X-Correlation-Id";
+
     public static HttpRequestMessage Build(HttpCall call, Hop hop, ITwinAccessToken? token)
     {
         var request = new HttpRequestMessage(hop.Method, hop.Uri);
@@ -18,6 +20,7 @@ internal static class RequestFactory
         request.Content = content;
 
         foreach (var header in call.Headers) Add(request, header.Key, header.Value);
+        request.Headers.TryAddWithoutValidation(CorrelationHeader, call.CorrelationId);
         if (hop.CarriesCredentials)
             foreach (var header in call.CallerHeaders) Add(request, header.Key, header.Value);
         if (token is not null)

@@ -11,6 +11,7 @@ using System.Threading.Tasks;
 using ITwinAuth.Completion;
 using ITwinAuth.Core;
 using ITwinAuth.Json;
+using ITwinAuth.Output;
 
 namespace ITwinAuth.Commands;
 
@@ -99,7 +100,13 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
 
     private const int MaximumSeconds = int.MaxValue / 1000;
 
+    /// <summary>How many requests may be under way at once for pipeline input; results stay in input order.</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ThrottleLimit { get; set; } = 1;
+
     private ITokenSource? _tokens;
+    private OrderedFanOut? _fanOut;
     private IDictionary<string, string>? _headers;
     private string? _outFile;
 
@@ -137,19 +144,45 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
             !await InvokeAsync(() => ShouldProcess($"{method.Method} {target}", method.Method), cancellationToken).ConfigureAwait(false))
             return;
 
+        Func<HttpContent?>? content;
         try
         {
-            var content = Body is null ? null : await InvokeAsync(() => BodyContent(Body), cancellationToken).ConfigureAwait(false);
-            if (All || PagingParameters.First != ulong.MaxValue || PagingParameters.Skip != 0)
-                await PageAsync(method, target, content, cancellationToken).ConfigureAwait(false);
-            else
-                await SendOnceAsync(method, target, content, cancellationToken).ConfigureAwait(false);
+            content = Body is null ? null : await InvokeAsync(() => BodyContent(Body), cancellationToken).ConfigureAwait(false);
         }
         catch (ITwinAuthException ex)
         {
             WriteErrorAsync(ErrorRecords.From(ex));
+            return;
         }
+
+        var paged = All || PagingParameters.First != ulong.MaxValue || PagingParameters.Skip != 0;
+        async Task Work(IRequestOutput output, CancellationToken token)
+        {
+            try
+            {
+                if (paged) await PageAsync(method, target, content, output, token).ConfigureAwait(false);
+                else await SendOnceAsync(method, target, content, output, token).ConfigureAwait(false);
+            }
+            catch (ITwinAuthException ex)
+            {
+                var record = ErrorRecords.From(ex);
+                output.Post(() => WriteError(record));
+            }
+        }
+
+        if (ThrottleLimit <= 1)
+        {
+            await Work(new DirectOutput(PostAction, Log), cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        _fanOut ??= new OrderedFanOut(ThrottleLimit, PostAction, LogThrough);
+        await _fanOut.AddAsync(Work, cancellationToken).ConfigureAwait(false);
     }
+
+    protected override Task EndProcessingAsync(CancellationToken cancellationToken) =>
+        _fanOut?.DrainAsync() ?? Task.CompletedTask;
+
+    private bool PostAction(Action action) => Post(action);
 
     /// <summary>-Query with PowerShell's wrappers taken off, lists included; the core formats the values.</summary>
     private IEnumerable<KeyValuePair<string, object?>>? QueryPairs() =>
@@ -195,89 +228,102 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
         return call;
     }
 
-    private async Task SendOnceAsync(HttpMethod method, Uri target, Func<HttpContent?>? content, CancellationToken cancellationToken)
+    private async Task SendOnceAsync(HttpMethod method, Uri target, Func<HttpContent?>? content, IRequestOutput output, CancellationToken cancellationToken)
     {
         var call = NewCall(method, target, content);
         var outFile = _outFile;
         call.OutFile = outFile;
 
-        var result = await ApiClient.SendAsync(call, SkipHttpErrorCheck, Log, cancellationToken).ConfigureAwait(false);
-        await ExposeAsync(result, cancellationToken).ConfigureAwait(false);
+        var result = await ApiClient.SendAsync(call, SkipHttpErrorCheck, output.Log, cancellationToken).ConfigureAwait(false);
+        Expose(result, output);
         if (outFile is not null && result.IsSuccess)
         {
-            Log.Verbose($"Response body written to {outFile}.");
+            output.Log.Verbose($"Response body written to {outFile}.");
             return;
         }
         if (result.Body.Length == 0 || method == HttpMethod.Head) return;
 
         if (Raw || !LooksLikeJson(result))
         {
-            WriteObjectAsync(Encoding.UTF8.GetString(result.Body));
+            var text = Encoding.UTF8.GetString(result.Body);
+            output.Post(() => WriteObject(text));
             return;
         }
         using var page = Page.ReadBody(result);
+        var value = page.ConvertBody(Factory);
+        var enumerate = page.BodyIsArray;
         // Posted, not awaited: nothing follows, so the pipeline need not confirm it.
-        WriteObjectAsync(page.ConvertBody(Factory), page.BodyIsArray);
+        output.Post(() => WriteObject(value, enumerate));
     }
 
     /// <summary>
-    /// Follows _links.next to the end, writing each page's items as it arrives. The next page is
-    /// requested only after the pipeline has taken this page's items, so Select-Object -First stops
-    /// the paging and memory holds one page at a time.
+    /// -All, -Skip and -First: the core's pager walks the pages; this writes each page's items as
+    /// it arrives. The next page is requested only after the pipeline has taken this page's items,
+    /// so Select-Object -First stops the paging and memory holds one page at a time.
     /// </summary>
-    private async Task PageAsync(HttpMethod method, Uri target, Func<HttpContent?>? content, CancellationToken cancellationToken)
+    private async Task PageAsync(HttpMethod method, Uri target, Func<HttpContent?>? content, IRequestOutput output, CancellationToken cancellationToken)
     {
-        ulong skipped = 0, written = 0;
-        var pages = 0;
-        Uri? next = target;
         var activity = $"{method.Method} {target.GetLeftPart(UriPartial.Path)}";
-        while (next is not null)
-        {
-            var result = await ApiClient.SendAsync(NewCall(method, next, content), SkipHttpErrorCheck, Log, cancellationToken).ConfigureAwait(false);
-            await ExposeAsync(result, cancellationToken).ConfigureAwait(false);
-            pages++;
-            if (!result.IsSuccess || result.Body.Length == 0)
-            {
-                if (result.Body.Length > 0) WriteObjectAsync(Raw ? Encoding.UTF8.GetString(result.Body) : ConvertWhole(result));
-                return;
-            }
+        var sink = new PageWriter(this, output, activity, cancellationToken);
+        var pager = new Pager(PagingParameters.Skip, PagingParameters.First);
+        var outcome = await pager.RunAsync(next => NewCall(method, next, content), target, SkipHttpErrorCheck, sink, output.Log, cancellationToken)
+            .ConfigureAwait(false);
 
-            using var page = Page.Read(result, _tokens!.ApiBaseUri);
-            if (!page.IsCollection)
-            {
-                WriteObjectAsync(page.ConvertBody(Factory));
-                return;
-            }
-
-            // -Skip counts items across pages: skip what is left of it on this page.
-            var skipHere = (int)Math.Min((ulong)page.ItemCount, PagingParameters.Skip - skipped);
-            skipped += (ulong)skipHere;
-            var batch = new List<object?>(page.ItemCount - skipHere);
-            foreach (var item in Raw ? page.RawItems(skipHere) : page.ConvertItems(Factory, skipHere))
-            {
-                if (written >= PagingParameters.First) break;
-                batch.Add(item);
-                written++;
-            }
-            var status = $"Page {pages}: {written} item(s) of '{page.CollectionName}' so far";
-            await InvokeAsync(() =>
-            {
-                foreach (var item in batch) WriteObject(item);
-                WriteProgress(new ProgressRecord(ProgressId, activity, status));
-            }, cancellationToken).ConfigureAwait(false);
-
-            if (written >= PagingParameters.First) break;
-            next = page.Next;
-            if (next is not null) Log.Verbose($"{status}; following the next link.");
-        }
-
-        await InvokeAsync(() =>
+        await output.RunAsync(() =>
         {
             WriteProgress(new ProgressRecord(ProgressId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+            if (outcome.StoppedAtCap is { } cap)
+                WriteWarning($"{activity} stopped at {cap} items: the API returns at most X-Max-Return items of a listing " +
+                    $"(here {cap}). Add -Headers @{{ 'X-Max-Return' = 10000 }} to get up to 10,000.");
             if (PagingParameters.IncludeTotalCount)
-                WriteObject(PagingParameters.NewTotalCount(skipped + written, next is null ? 1.0 : 0.0));
+                WriteObject(PagingParameters.NewTotalCount(outcome.Skipped + outcome.Written, outcome.Complete ? 1.0 : 0.0));
         }, cancellationToken).ConfigureAwait(false);
-        Log.Verbose($"Paging done: {pages} page(s), {written} item(s) written.");
+        output.Log.Verbose($"Paging done: {outcome.Pages} page(s), {outcome.Written} item(s) written.");
+    }
+
+    /// <summary>Maps the pager's pages to PowerShell output.</summary>
+    private sealed class PageWriter : IPageSink
+    {
+        private readonly InvokeITwinRequestCommand _cmdlet;
+        private readonly IRequestOutput _output;
+        private readonly string _activity;
+        private readonly CancellationToken _cancellationToken;
+
+        public PageWriter(InvokeITwinRequestCommand cmdlet, IRequestOutput output, string activity, CancellationToken cancellationToken)
+        {
+            _cmdlet = cmdlet;
+            _output = output;
+            _activity = activity;
+            _cancellationToken = cancellationToken;
+        }
+
+        public Task ResponseAsync(HttpResult result)
+        {
+            _cmdlet.Expose(result, _output);
+            return Task.CompletedTask;
+        }
+
+        public Task WholeAsync(HttpResult result)
+        {
+            var value = _cmdlet.Raw ? Encoding.UTF8.GetString(result.Body) : _cmdlet.ConvertWhole(result);
+            _output.Post(() => _cmdlet.WriteObject(value));
+            return Task.CompletedTask;
+        }
+
+        public Task ItemsAsync(Page page, int skip, int take, string progress)
+        {
+            var batch = new List<object?>(take);
+            foreach (var item in _cmdlet.Raw ? page.RawItems(skip) : page.ConvertItems(_cmdlet.Factory, skip))
+            {
+                if (batch.Count >= take) break;
+                batch.Add(item);
+            }
+            return _output.RunAsync(() =>
+            {
+                foreach (var item in batch) _cmdlet.WriteObject(item);
+                _cmdlet.WriteProgress(new ProgressRecord(ProgressId, _activity, progress));
+            }, _cancellationToken);
+        }
     }
 
     private object? ConvertWhole(HttpResult result)
@@ -292,10 +338,10 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
     private static bool LooksLikeJson(HttpResult result) =>
         result.ContentType is null || result.ContentType.IndexOf("json", StringComparison.OrdinalIgnoreCase) >= 0;
 
-    private Task ExposeAsync(HttpResult result, CancellationToken cancellationToken)
+    private void Expose(HttpResult result, IRequestOutput output)
     {
-        if (StatusCodeVariable is null && ResponseHeadersVariable is null) return Task.CompletedTask;
-        return InvokeAsync(() =>
+        if (StatusCodeVariable is null && ResponseHeadersVariable is null) return;
+        output.Post(() =>
         {
             if (StatusCodeVariable is not null) SessionState.PSVariable.Set(StatusCodeVariable, (int)result.StatusCode);
             if (ResponseHeadersVariable is not null)
@@ -304,6 +350,6 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
                 foreach (var header in result.Headers) headers[header.Key] = header.Value;
                 SessionState.PSVariable.Set(ResponseHeadersVariable, headers);
             }
-        }, cancellationToken);
+        });
     }
 }

@@ -1,0 +1,103 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace ITwinAuth.Core;
+
+/// <summary>What the pager hands its caller, and when.</summary>
+public interface IPageSink
+{
+    /// <summary>Every response, before anything of it is written (-StatusCodeVariable and friends).</summary>
+    Task ResponseAsync(HttpResult result);
+
+    /// <summary>A response that is not a collection page (an error body, an object): written whole; paging ends.</summary>
+    Task WholeAsync(HttpResult result);
+
+    /// <summary>The items of one page after <paramref name="skip"/>, at most <paramref name="take"/>. The
+    /// next page is asked for only when this completes, so the pipeline sets the pace.</summary>
+    Task ItemsAsync(Page page, int skip, int take, string progress);
+}
+
+/// <summary>How a listing ended.</summary>
+public sealed class PagingOutcome
+{
+    public int Pages { get; internal set; }
+    public ulong Skipped { get; internal set; }
+    public ulong Written { get; internal set; }
+
+    /// <summary>The listing's last page was reached (no next link), rather than -First or an error.</summary>
+    public bool Complete { get; internal set; }
+
+    /// <summary>The X-Max-Return cap the listing stopped at, when it did: the API returns no more than
+    /// that many in all, unless the request raises it.</summary>
+    public int? StoppedAtCap { get; internal set; }
+}
+
+/// <summary>
+/// Follows _links.next from the first page to the last, whatever the paging style behind the link
+/// ($skip, continuationToken...): -Skip and -First counted in items across pages, the next link
+/// kept on the API's origin, one correlation id for every page, and the X-Max-Return cap noticed.
+/// </summary>
+public sealed class Pager
+{
+    public const string MaxReturnHeader = "X-Max-Return";
+
+    private readonly ulong _skip;
+    private readonly ulong _first;
+
+    public Pager(ulong skip, ulong first)
+    {
+        _skip = skip;
+        _first = first;
+    }
+
+    public async Task<PagingOutcome> RunAsync(Func<Uri, HttpCall> callFor, Uri target, bool allowErrorStatus, IPageSink sink,
+        ILogSink log, CancellationToken cancellationToken)
+    {
+        var outcome = new PagingOutcome();
+        var correlationId = Guid.NewGuid().ToString();
+        ulong seen = 0;
+        Uri? next = target;
+        while (next is not null)
+        {
+            var call = callFor(next);
+            call.CorrelationId = correlationId;
+            var result = await ApiClient.SendAsync(call, allowErrorStatus, log, cancellationToken).ConfigureAwait(false);
+            await sink.ResponseAsync(result).ConfigureAwait(false);
+            outcome.Pages++;
+            if (!result.IsSuccess || result.Body.Length == 0)
+            {
+                if (result.Body.Length > 0) await sink.WholeAsync(result).ConfigureAwait(false);
+                return outcome;
+            }
+
+            using var page = Page.Read(result, call.CredentialOrigin);
+            if (!page.IsCollection)
+            {
+                await sink.WholeAsync(result).ConfigureAwait(false);
+                return outcome;
+            }
+
+            seen += (ulong)page.ItemCount;
+            var skipHere = (int)Math.Min((ulong)page.ItemCount, _skip - outcome.Skipped);
+            var takeHere = (int)Math.Min((ulong)(page.ItemCount - skipHere), _first - outcome.Written);
+            outcome.Skipped += (ulong)skipHere;
+            outcome.Written += (ulong)takeHere;
+            var progress = $"Page {outcome.Pages}: {outcome.Written} item(s) of '{page.CollectionName}' so far";
+            await sink.ItemsAsync(page, skipHere, takeHere, progress).ConfigureAwait(false);
+
+            if (outcome.Written >= _first) return outcome;
+            next = page.Next;
+            if (next is not null)
+            {
+                log.Verbose($"{progress}; following the next link.");
+                continue;
+            }
+            outcome.Complete = true;
+            if (int.TryParse(result.Header(MaxReturnHeader), System.Globalization.NumberStyles.None,
+                    System.Globalization.CultureInfo.InvariantCulture, out var cap) && cap > 0 && seen >= (ulong)cap)
+                outcome.StoppedAtCap = cap;
+        }
+        return outcome;
+    }
+}
