@@ -36,7 +36,7 @@ public sealed class ConnectionTokenSource : ITokenSource
     public static async Task<ITwinAccessToken> AcquireAsync(ITwinConnection connection, IPipelineDispatcher dispatcher,
         bool force, ILogSink log, CancellationToken cancellationToken)
     {
-        log.Verbose($"Reading the app again from: {connection.CredentialSource}.");
+        log.Verbose($"Reading the client secret from: {connection.CredentialSource} (the whole app again: client id, secret and settings).");
         var reading = await AppReading.ReadAsync(connection.Source, connection.Parameters, connection.RequestedEnvironment,
             dispatcher, cancellationToken).ConfigureAwait(false);
         if (!reading.Settings.SameAs(connection.Settings))

@@ -66,7 +66,7 @@ public sealed class GetITwinServiceTokenCommand : AsyncPSCmdlet
 
         var source = Source();
         var parameters = new AppSettings { ClientId = ClientId, Scopes = Scope, Authority = Authority, ApiBaseUri = ApiBaseUri };
-        Log.Verbose($"Reading the app from: {source.Description}.");
+        Log.Verbose($"Reading the client secret from: {source.Description}.");
         // One read: its credential seeds the first token request, so the source is not read twice.
         var reading = await AppReading.ReadAsync(source, parameters, Environment, this, cancellationToken).ConfigureAwait(false);
         var settings = reading.Settings;

@@ -32,7 +32,7 @@ internal static class SecretManagementClient
     public static object ReadSecret(string name, string vault)
     {
         var call = Invoke(GetSecret, ps => ps.AddParameter("Name", name).AddParameter("Vault", vault));
-        if (call.Results.FirstOrDefault() is { } value) return value;
+        if (call.Results.FirstOrDefault() is { } value) return value.BaseObject;
         throw call.Failure(name, vault) ?? NotFound(name, vault, null);
     }
 
@@ -54,7 +54,7 @@ internal static class SecretManagementClient
         foreach (var (vault, isDefault) in vaults)
         {
             var call = Invoke(GetSecret, ps => ps.AddParameter("Name", name).AddParameter("Vault", vault));
-            if (call.Results.FirstOrDefault() is { } value) return (value, vault);
+            if (call.Results.FirstOrDefault() is { } value) return (value.BaseObject, vault);
             if (call.Failure(name, vault) is not { } failure) continue;
             if (isDefault && failure.ErrorId == ITwinErrorIds.VaultLocked) throw failure;
             passedOver ??= failure;
@@ -70,7 +70,7 @@ internal static class SecretManagementClient
         if (call.Failure(name, vault) is { } failure) throw failure;
         var info = call.Results.FirstOrDefault(r => string.Equals(NameOf(r), name, StringComparison.Ordinal))
                    ?? call.Results.FirstOrDefault(r => string.Equals(NameOf(r), name, StringComparison.OrdinalIgnoreCase));
-        return PSObject.AsPSObject(info ?? new object()).Properties["Metadata"]?.Value switch
+        return info?.Properties["Metadata"]?.Value switch
         {
             PSObject { BaseObject: IDictionary d } => d,
             IDictionary d => d,
@@ -85,7 +85,7 @@ internal static class SecretManagementClient
         var call = Invoke(GetSecretVault, _ => { });
         if (call.Thrown is { } thrown) throw Classify(thrown, null, null);
         return call.Results
-            .Select(v => (Name: NameOf(v), IsDefault: PSObject.AsPSObject(v).Properties["IsDefault"]?.Value is true))
+            .Select(v => (Name: NameOf(v), IsDefault: v.Properties["IsDefault"]?.Value is true))
             .Where(v => v.Name is not null)
             .OrderBy(v => v.IsDefault ? 0 : 1).ThenBy(v => v.Name, StringComparer.OrdinalIgnoreCase)
             .Select(v => (v.Name!, v.IsDefault))
@@ -114,7 +114,7 @@ internal static class SecretManagementClient
             ps.Commands.Commands[0].MergeMyResults(PipelineResultTypes.Error, PipelineResultTypes.Output);
             var output = ps.Invoke();
             var errors = output.Select(o => o?.BaseObject).OfType<ErrorRecord>().ToList();
-            var results = output.Where(o => o?.BaseObject is not null and not ErrorRecord).Select(o => o.BaseObject).ToList();
+            var results = output.Where(o => o?.BaseObject is not null and not ErrorRecord).ToList();
             return new Invocation(results, errors, null, ps.HadErrors);
         }
         catch (PipelineStoppedException)
@@ -123,7 +123,7 @@ internal static class SecretManagementClient
         }
         catch (RuntimeException ex)
         {
-            return new Invocation(new List<object>(), new List<ErrorRecord>(), ex, true);
+            return new Invocation(new List<PSObject>(), new List<ErrorRecord>(), ex, true);
         }
         finally
         {
@@ -134,7 +134,7 @@ internal static class SecretManagementClient
     /// <summary>What one call gave: results, the error records it wrote, or what it threw.</summary>
     private sealed class Invocation
     {
-        public Invocation(List<object> results, List<ErrorRecord> errors, RuntimeException? thrown, bool hadErrors)
+        public Invocation(List<PSObject> results, List<ErrorRecord> errors, RuntimeException? thrown, bool hadErrors)
         {
             Results = results;
             Errors = errors;
@@ -142,7 +142,7 @@ internal static class SecretManagementClient
             HadErrors = hadErrors;
         }
 
-        public List<object> Results { get; }
+        public List<PSObject> Results { get; }
         public List<ErrorRecord> Errors { get; }
         public RuntimeException? Thrown { get; }
         public bool HadErrors { get; }
@@ -209,7 +209,6 @@ internal static class SecretManagementClient
     }
 
     /// <summary>A result's Name, whether the vault gave a string or a PSObject around one.</summary>
-    private static string? NameOf(object? result) =>
-        result is null ? null
-        : PSObject.AsPSObject(result).Properties["Name"]?.Value is { } value ? (value is PSObject wrapped ? wrapped.BaseObject : value) as string : null;
+    private static string? NameOf(PSObject? result) =>
+        result?.Properties["Name"]?.Value is { } value ? (value is PSObject wrapped ? wrapped.BaseObject : value) as string : null;
 }

@@ -24,7 +24,7 @@ $script:PasswordMessage = "A valid password is required to access the Microsoft.
 $script:OutageMessage = 'The vault backend is unreachable (simulated outage).'
 $script:NoVaultsWarning = "`n        There are currently no extension vaults registered.`n        At least one vault must be registered before SecretManagement can add or retrieve secrets.`n        You can download SecretManagement extension vault modules from PowerShellGallery.`n        https://aka.ms/SecretManagementVaults`n        "
 
-function Get-StandInExtensionCall { , $script:Calls.ToArray() }
+function Get-StandInExtensionCall { $script:Calls.ToArray() }
 function Clear-StandInExtensionCall { $script:Calls.Clear() }
 
 function Find-Vault([string] $Name) {
