@@ -434,27 +434,122 @@ Describe 'Secrets and tokens never leak' -Tag Secrets, Leak {
     }
 }
 
-Describe 'The real SecretManagement, when installed' -Tag Secrets {
-    It 'reads a PSCredential from a real SecretStore vault' {
+Describe 'The real SecretManagement, when installed' -Tag Secrets, Issue13 {
+    # Each case runs in a child pwsh with its own HOME, so the user's vault registry and SecretStore
+    # are never touched. Two script extension vaults are written for it: TestFileVault keeps secrets
+    # in memory and logs every extension call to a file; TestBrokenVault logs, then throws.
+    BeforeAll {
         $real = Get-Module -ListAvailable Microsoft.PowerShell.SecretManagement | Where-Object { $_.ModuleBase -notlike "$standIn*" }
         $store = Get-Module -ListAvailable Microsoft.PowerShell.SecretStore
-        if (-not $real -or -not $store) {
-            Set-ItResult -Skipped -Because 'the real Microsoft.PowerShell.SecretManagement and SecretStore are not installed on this machine (the stand-in covered the contract)'
-            return
+        $skipReason = if (-not $real -or -not $store) {
+            'the real Microsoft.PowerShell.SecretManagement and SecretStore are not installed on this machine (the stand-in covered the contract)'
         }
-        $env:PSModulePath = $savedModulePath
-        Remove-Module Microsoft.PowerShell.SecretManagement -ErrorAction Ignore
-        try {
-            Import-Module $real[0].Path
-            Register-SecretVault -Name ITwinAuthRealTest -ModuleName Microsoft.PowerShell.SecretStore -AllowClobber
-            Microsoft.PowerShell.SecretStore\Set-SecretStoreConfiguration -Authentication None -Interaction None -Confirm:$false
-            Microsoft.PowerShell.SecretManagement\Set-Secret -Name itwinauth-real -Secret $credential -Vault ITwinAuthRealTest
-            (Get-ITwinServiceToken -Vault ITwinAuthRealTest -SecretName itwinauth-real @at).ClientId | Should -Be $app.ClientId
+        $realRoot = Join-Path ([IO.Path]::GetTempPath()) "itwinauth-realsm-$PID"
+        $vaultModules = Join-Path $realRoot 'modules'
+        $extension = @'
+$script:Store = @{}
+function Write-CallLog([string] $Line, [hashtable] $AdditionalParameters) { Add-Content -Path $AdditionalParameters.Log -Value $Line }
+function Get-Secret { param([string] $Name, [string] $VaultName, [hashtable] $AdditionalParameters)
+    Write-CallLog "Get-Secret $Name $VaultName" $AdditionalParameters
+    if (@'BROKEN'@ -eq 'yes') { throw 'The vault backend is unreachable (simulated outage).' }
+    if ($script:Store.ContainsKey($Name)) { $script:Store[$Name].Secret } }
+function Get-SecretInfo { param([string] $Filter, [string] $VaultName, [hashtable] $AdditionalParameters)
+    Write-CallLog "Get-SecretInfo $Filter $VaultName" $AdditionalParameters
+    if (@'BROKEN'@ -eq 'yes') { throw 'The vault backend is unreachable (simulated outage).' }
+    foreach ($name in @($script:Store.Keys | Where-Object { $_ -like $Filter } | Sort-Object)) {
+        $metadata = [System.Collections.Generic.Dictionary[string, object]]::new()
+        foreach ($key in $script:Store[$name].Metadata.Keys) { $metadata[$key] = $script:Store[$name].Metadata[$key] }
+        [Microsoft.PowerShell.SecretManagement.SecretInformation]::new($name, [Microsoft.PowerShell.SecretManagement.SecretType]::PSCredential, $VaultName,
+            [System.Collections.ObjectModel.ReadOnlyDictionary[string, object]]::new($metadata)) } }
+function Set-Secret { param([string] $Name, [object] $Secret, [string] $VaultName, [hashtable] $AdditionalParameters, [hashtable] $Metadata)
+    $script:Store[$Name] = @{ Secret = $Secret; Metadata = $(if ($Metadata) { $Metadata } else { @{} }) }; $true }
+function Set-SecretInfo { param([string] $Name, [hashtable] $Metadata, [string] $VaultName, [hashtable] $AdditionalParameters)
+    $script:Store[$Name].Metadata = $Metadata }
+function Remove-Secret { param([string] $Name, [string] $VaultName, [hashtable] $AdditionalParameters) $script:Store.Remove($Name); $true }
+function Test-SecretVault { param([string] $VaultName, [hashtable] $AdditionalParameters) $true }
+'@
+        foreach ($vault in @{ Name = 'TestFileVault'; Broken = 'no' }, @{ Name = 'TestBrokenVault'; Broken = 'yes' }) {
+            $folder = Join-Path $vaultModules $vault.Name
+            $nested = Join-Path $folder "$($vault.Name).Extension"
+            New-Item -ItemType Directory -Path $nested -Force | Out-Null
+            Set-Content (Join-Path $folder "$($vault.Name).psd1") "@{ ModuleVersion = '1.0'; GUID = '$([guid]::NewGuid())'; NestedModules = @('./$($vault.Name).Extension'); FunctionsToExport = @() }"
+            Set-Content (Join-Path $nested "$($vault.Name).Extension.psd1") "@{ ModuleVersion = '1.0'; GUID = '$([guid]::NewGuid())'; RootModule = '$($vault.Name).Extension.psm1'; FunctionsToExport = @('Set-Secret', 'Get-Secret', 'Remove-Secret', 'Get-SecretInfo', 'Set-SecretInfo', 'Test-SecretVault') }"
+            Set-Content (Join-Path $nested "$($vault.Name).Extension.psm1") ($extension.Replace("@'BROKEN'@", "'$($vault.Broken)'"))
         }
-        finally {
-            Microsoft.PowerShell.SecretManagement\Remove-Secret -Name itwinauth-real -Vault ITwinAuthRealTest -ErrorAction Ignore
-            Microsoft.PowerShell.SecretManagement\Unregister-SecretVault -Name ITwinAuthRealTest -ErrorAction Ignore
-            $env:PSModulePath = $standIn + [IO.Path]::PathSeparator + $savedModulePath
+        $other = New-TestApp -Emulator $emulator -Scopes itwin-platform, users:read
+        # Runs a script in a child pwsh with the real modules; its last output line is JSON.
+        function Invoke-RealCase([string] $Script, [string] $HomeName) {
+            $childHome = Join-Path $realRoot $HomeName
+            New-Item -ItemType Directory -Path $childHome -Force | Out-Null
+            $run = Invoke-ChildPwsh -TimeoutSeconds 120 -Environment @{
+                HOME = $childHome; PSModulePath = $vaultModules + [IO.Path]::PathSeparator + $savedModulePath; ITWINAUTH_MODULE = $env:ITWINAUTH_MODULE
+                APP_ID = $app.ClientId; APP_SECRET = $app.Secret; OTHER_ID = $other.ClientId; OTHER_SECRET = $other.Secret
+                AUTHORITY = $emulator.Authority; API = $emulator.ApiBaseUri; CALL_LOG = (Join-Path $childHome 'calls.log')
+            } -ArgumentList @('-NoProfile', '-NonInteractive', '-Command', "`$ErrorActionPreference = 'Stop'; Import-Module `$env:ITWINAUTH_MODULE; Import-Module Microsoft.PowerShell.SecretManagement; $Script")
+            $json = ($run.Output -split "`n" | Where-Object { $_ -like '{*' } | Select-Object -Last 1)
+            if (-not $json) { throw "The child pwsh gave no result (exit $($run.ExitCode)): $($run.Output)" }
+            $json | ConvertFrom-Json
         }
+        $common = @'
+$at = @{ Authority = $env:AUTHORITY; ApiBaseUri = $env:API }
+$app = [pscredential]::new($env:APP_ID, (ConvertTo-SecureString $env:APP_SECRET -AsPlainText -Force))
+function Get-Calls { $calls = @(if (Test-Path $env:CALL_LOG) { Get-Content $env:CALL_LOG }); Remove-Item $env:CALL_LOG -ErrorAction Ignore; , $calls }
+'@
+    }
+    AfterAll {
+        Remove-Item $realRoot -Recurse -Force -ErrorAction Ignore
+    }
+
+    It 'findings 1, 6 and 7: one read of the vault that holds the secret, at sign-in, on a cache hit and at renewal' {
+        if ($skipReason) { Set-ItResult -Skipped -Because $skipReason; return }
+        $result = Invoke-RealCase -HomeName 'file' -Script ($common + @'
+Register-SecretVault -Name FileV -ModuleName TestFileVault -DefaultVault -VaultParameters @{ Log = $env:CALL_LOG }
+Register-SecretVault -Name BrokenV -ModuleName TestBrokenVault -VaultParameters @{ Log = $env:CALL_LOG }
+Set-Secret -Name app -Vault FileV -Secret $app -Metadata @{ Scope = 'itwin-platform' }
+$null = Get-Calls
+$errorsBefore = $Error.Count
+$null = Get-ITwinServiceToken -SecretName app @at
+$withoutVault = Get-Calls; $source = (Get-ITwinConnection).CredentialSource
+$null = Get-ITwinServiceToken -Vault FileV -SecretName app @at -Force
+$withVault = Get-Calls
+$null = Get-ITwinServiceToken -Vault FileV -SecretName app @at
+$cacheHit = Get-Calls
+Set-Secret -Name app -Vault FileV -Secret ([pscredential]::new($env:OTHER_ID, (ConvertTo-SecureString $env:OTHER_SECRET -AsPlainText -Force))) -Metadata @{ Scope = 'itwin-platform users:read' }
+$null = Get-Calls
+Get-ITwinConnection | Clear-ITwinTokenCache
+$email = (Get-ITwinMe).Email
+$renewal = Get-Calls
+[pscustomobject]@{ WithoutVault = $withoutVault; WithVault = $withVault; CacheHit = $cacheHit; Renewal = $renewal; Source = $source
+    Email = $email; Scopes = (Get-ITwinConnection).Scopes; NewErrors = $Error.Count - $errorsBefore } | ConvertTo-Json -Compress
+'@)
+        $result.WithoutVault | Should -Be @('Get-Secret app FileV', 'Get-SecretInfo app FileV') -Because 'Get-SecretVault finds the default vault in the registry; only it is read'
+        $result.Source | Should -Be "SecretManagement vault 'FileV' secret 'app'"
+        $result.WithVault | Should -Be @('Get-Secret app FileV', 'Get-SecretInfo app FileV')
+        $result.CacheHit | Should -Be @('Get-Secret app FileV', 'Get-SecretInfo app FileV')
+        $result.Renewal | Should -Be @('Get-Secret app FileV', 'Get-SecretInfo app FileV')
+        $result.Email | Should -BeLike "$($other.ClientId)@*"
+        $result.Scopes | Should -Be @('itwin-platform', 'users:read')
+        $result.NewErrors | Should -Be 0
+    }
+
+    It 'finding 2: a locked default SecretStore is VaultLocked, naming it, with -Vault and without' {
+        if ($skipReason) { Set-ItResult -Skipped -Because $skipReason; return }
+        $setup = Invoke-RealCase -HomeName 'store' -Script ($common + @'
+$password = ConvertTo-SecureString 'Store-Password-1' -AsPlainText -Force
+Set-SecretStoreConfiguration -Authentication Password -Password $password -Interaction None -Confirm:$false
+Register-SecretVault -Name Store1 -ModuleName Microsoft.PowerShell.SecretStore -DefaultVault
+Set-Secret -Name app -Vault Store1 -Secret $app
+[pscustomobject]@{ Stored = $true } | ConvertTo-Json -Compress
+'@)
+        $setup.Stored | Should -BeTrue
+        # A new process: the store is locked again.
+        $result = Invoke-RealCase -HomeName 'store' -Script ($common + @'
+$ids = foreach ($run in { Get-ITwinServiceToken -Vault Store1 -SecretName app @at }, { Get-ITwinServiceToken -SecretName app @at }) {
+    try { & $run | Out-Null; 'no error' } catch { "$($_.FullyQualifiedErrorId)|$($_.Exception.Message -match "'Store1'")" }
+}
+[pscustomobject]@{ Ids = @($ids); Errors = @($Error | ForEach-Object { ($_.FullyQualifiedErrorId -split ',')[0] }) } | ConvertTo-Json -Compress
+'@)
+        $result.Ids | Should -Be @('VaultLocked,ITwinAuth.Commands.GetITwinServiceTokenCommand|True', 'VaultLocked,ITwinAuth.Commands.GetITwinServiceTokenCommand|True')
+        $result.Errors | Should -Be @('VaultLocked', 'VaultLocked')
     }
 }
