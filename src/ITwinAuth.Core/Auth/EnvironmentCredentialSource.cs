@@ -6,8 +6,8 @@ using System.Threading.Tasks;
 namespace ITwinAuth.Core;
 
 /// <summary>
-/// Credentials from environment variables, read again at every renewal so a pipeline's rotated
-/// secret is picked up. ITwinAuth's own names win over the iTwin CLI's (ITP_*).
+/// Credentials and settings from environment variables, read again at every renewal so a
+/// pipeline's rotated secret is picked up. ITwinAuth's own names win over the iTwin CLI's (ITP_*).
 /// </summary>
 public sealed class EnvironmentCredentialSource : CredentialSource
 {
@@ -16,10 +16,6 @@ public sealed class EnvironmentCredentialSource : CredentialSource
     public static readonly string[] ScopeVariables = { "ITWIN_SCOPE" };
     public static readonly string[] AuthorityVariables = { "ITWIN_AUTHORITY", "ITP_ISSUER_URL" };
     public static readonly string[] ApiBaseUriVariables = { "ITWIN_API_BASE_URI", "ITP_API_URL" };
-
-    private readonly string? _clientIdOverride;
-
-    public EnvironmentCredentialSource(string? clientIdOverride) => _clientIdOverride = clientIdOverride;
 
     public override CredentialSourceKind Kind => CredentialSourceKind.Environment;
 
@@ -45,18 +41,25 @@ public sealed class EnvironmentCredentialSource : CredentialSource
 
     public static bool AnySecretSet => FirstSet(ClientSecretVariables) is not null;
 
-    public string? ClientId => _clientIdOverride ?? FirstSet(ClientIdVariables)?.Value;
-
-    public override Task<ServiceCredential> ResolveAsync(IPipelineDispatcher dispatcher, CancellationToken cancellationToken)
+    /// <summary>The secret and the ITWIN_*/ITP_* settings, read now (a pipeline's rotated secret is picked up).</summary>
+    public override Task<SourceReading> ReadAsync(IPipelineDispatcher dispatcher, AppSettings parameters, CancellationToken cancellationToken)
     {
-        var clientId = ClientId;
-        if (string.IsNullOrWhiteSpace(clientId))
-            throw new ITwinAuthException(ITwinErrorIds.ClientIdMissing, ITwinErrorCategory.InvalidArgument,
-                $"The client secret comes from the environment but no client id does: set {string.Join(" or ", ClientIdVariables)}, or give -ClientId.",
-                ClientIdVariables[0]);
         var secret = FirstSet(ClientSecretVariables) ?? throw NoCredentials();
-        return Task.FromResult(new ServiceCredential(clientId!, SecretText.ToSecureString(secret.Value)));
+        var stored = new AppSettings
+        {
+            ClientId = FirstSet(ClientIdVariables)?.Value.Trim(),
+            Scopes = AppSettings.CleanScopes(FirstSet(ScopeVariables)?.Value),
+            Authority = FirstSet(AuthorityVariables)?.Value.Trim(),
+            ApiBaseUri = FirstSet(ApiBaseUriVariables)?.Value.Trim(),
+        };
+        return Task.FromResult(new SourceReading(SecretText.ToSecureString(secret.Value),
+            new[] { new SettingsLayer(SettingOrigin.EnvironmentVariable, stored) }, $"Environment variable {secret.Name}"));
     }
+
+    public override ITwinAuthException MissingClientId() =>
+        new(ITwinErrorIds.ClientIdMissing, ITwinErrorCategory.InvalidArgument,
+            $"The client secret comes from the environment but no client id does: set {string.Join(" or ", ClientIdVariables)}, or give -ClientId.",
+            ClientIdVariables[0]);
 
     public static ITwinAuthException NoCredentials() =>
         new(ITwinErrorIds.NoCredentials, ITwinErrorCategory.AuthenticationError,

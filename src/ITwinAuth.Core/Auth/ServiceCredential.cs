@@ -22,51 +22,6 @@ public sealed class ServiceCredential
     public SecureString Secret { get; }
 }
 
-public enum CredentialSourceKind
-{
-    Direct,
-    Credential,
-    Environment,
-    Vault,
-}
-
-/// <summary>Where a connection gets its secret from. Resolved again whenever a new token is needed.</summary>
-public abstract class CredentialSource
-{
-    public abstract CredentialSourceKind Kind { get; }
-
-    /// <summary>Where the secret is, for Get-ITwinConnection and -Verbose; never the secret itself.</summary>
-    public abstract string Description { get; }
-
-    /// <param name="dispatcher">Runs work on the PowerShell pipeline thread (SecretManagement needs it).</param>
-    public abstract System.Threading.Tasks.Task<ServiceCredential> ResolveAsync(IPipelineDispatcher dispatcher,
-        System.Threading.CancellationToken cancellationToken);
-}
-
-/// <summary>A client id and secret given directly (-ClientSecret or -Credential): kept as a SecureString.</summary>
-public sealed class StaticCredentialSource : CredentialSource
-{
-    private readonly ServiceCredential _credential;
-
-    public StaticCredentialSource(ServiceCredential credential, CredentialSourceKind kind)
-    {
-        var copy = credential.Secret.Copy();
-        copy.MakeReadOnly();
-        _credential = new ServiceCredential(credential.ClientId, copy);
-        Kind = kind;
-    }
-
-    public override CredentialSourceKind Kind { get; }
-
-    public override string Description => Kind == CredentialSourceKind.Credential
-        ? "PSCredential (SecureString in memory)"
-        : "ClientSecret (SecureString in memory)";
-
-    public override System.Threading.Tasks.Task<ServiceCredential> ResolveAsync(IPipelineDispatcher dispatcher,
-        System.Threading.CancellationToken cancellationToken) =>
-        System.Threading.Tasks.Task.FromResult(_credential);
-}
-
 /// <summary>Runs a function on the thread that owns the PowerShell pipeline.</summary>
 public interface IPipelineDispatcher
 {

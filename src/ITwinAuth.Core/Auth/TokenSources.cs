@@ -31,18 +31,33 @@ public sealed class ConnectionTokenSource : ITokenSource
 
     public void Rejected(ITwinAccessToken token) => TokenCache.Shared.Invalidate(token);
 
-    /// <summary>Reads the credential (a vault read happens here), then the cache or the authority.</summary>
+    /// <summary>A renewal: reads the whole app again (client id, secret and settings, one read of the
+    /// source, resolved exactly as at sign-in), then the cache or the authority.</summary>
     public static async Task<ITwinAccessToken> AcquireAsync(ITwinConnection connection, IPipelineDispatcher dispatcher,
         bool force, ILogSink log, CancellationToken cancellationToken)
     {
-        log.Verbose($"Reading the client secret from: {connection.CredentialSource}.");
-        var credential = await connection.Source.ResolveAsync(dispatcher, cancellationToken).ConfigureAwait(false);
-        var key = TokenCacheKey.For(connection.Authority, credential, connection.Scopes);
+        log.Verbose($"Reading the client secret from: {connection.CredentialSource} (the whole app again: client id, secret and settings).");
+        var reading = await AppReading.ReadAsync(connection.Source, connection.Parameters, connection.RequestedEnvironment,
+            dispatcher, cancellationToken).ConfigureAwait(false);
+        if (!reading.Settings.SameAs(connection.Settings))
+            log.Verbose($"The app's settings changed since the last read: now {reading.Settings.ClientId} at {reading.Settings.Authority}, " +
+                        $"API {reading.Settings.ApiBaseUri}, scope '{string.Join(" ", reading.Settings.Scopes)}'.");
+        connection.Update(reading);
+        return await AcquireAsync(connection, reading.Credential, force, log, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A token for the credential just read (at sign-in, the read that made the connection):
+    /// from the cache or the authority, without reading the source again.</summary>
+    public static async Task<ITwinAccessToken> AcquireAsync(ITwinConnection connection, ServiceCredential credential,
+        bool force, ILogSink log, CancellationToken cancellationToken)
+    {
+        var settings = connection.Settings;
+        var key = TokenCacheKey.For(settings.Authority, credential, settings.Scopes);
         if (connection.LastKey is { } previous && previous.ClientId == key.ClientId && !previous.Equals(key))
             log.Verbose("The client secret has changed since the last token: the old token is not reused.");
         connection.LastKey = key;
         return await TokenCache.Shared.GetOrRequestAsync(key, connection.RefreshMargin, force,
-            () => TokenClient.RequestAsync(connection.Authority, credential, connection.Scopes, key, log, CancellationToken.None),
+            () => TokenClient.RequestAsync(settings.Authority, credential, settings.Scopes, key, log, CancellationToken.None),
             log, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -1,5 +1,4 @@
 using System;
-using System.Linq;
 using System.Management.Automation;
 using System.Security;
 using System.Threading;
@@ -61,8 +60,20 @@ public sealed class GetITwinServiceTokenCommand : AsyncPSCmdlet
 
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
-        var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
-        var token = await ConnectionTokenSource.AcquireAsync(connection, this, Force, Log, cancellationToken).ConfigureAwait(false);
+        if (RefreshMargin is { } margin && margin < TimeSpan.Zero)
+            throw new ITwinAuthException(ITwinErrorIds.InvalidParameter, ITwinErrorCategory.InvalidArgument,
+                "RefreshMargin cannot be negative.", "RefreshMargin");
+
+        var source = Source();
+        var parameters = new AppSettings { ClientId = ClientId, Scopes = Scope, Authority = Authority, ApiBaseUri = ApiBaseUri };
+        Log.Verbose($"Reading the client secret from: {source.Description}.");
+        // One read: its credential seeds the first token request, so the source is not read twice.
+        var reading = await AppReading.ReadAsync(source, parameters, Environment, this, cancellationToken).ConfigureAwait(false);
+        var settings = reading.Settings;
+        Log.Verbose($"Signing in as '{settings.ClientId}' with the secret from {reading.Location}; authority {settings.Authority}, " +
+                    $"API {settings.ApiBaseUri}, scope '{string.Join(" ", settings.Scopes)}' ({settings.Origins}).");
+        var connection = new ITwinConnection(source, parameters, Environment, RefreshMargin, reading);
+        var token = await ConnectionTokenSource.AcquireAsync(connection, reading.Credential, Force, Log, cancellationToken).ConfigureAwait(false);
         ITwinSession.Current = connection;
         if (TokenCache.IsMarginClamped(token.Lifetime, RefreshMargin))
             WriteWarningAsync($"-RefreshMargin {RefreshMargin} is not shorter than the token's lifetime ({TokenCache.Describe(token.Lifetime)}), " +
@@ -71,62 +82,15 @@ public sealed class GetITwinServiceTokenCommand : AsyncPSCmdlet
         WriteObjectAsync(token);
     }
 
-    /// <summary>Settings in order of strength: parameters, then the vault's metadata or Hashtable,
-    /// then environment variables (environment source only), then -Environment, then production.</summary>
-    private async Task<ITwinConnection> ConnectAsync(CancellationToken cancellationToken)
+    /// <summary>Where the app comes from. Which setting wins is decided in the core: see SettingsResolver.</summary>
+    private CredentialSource Source() => ParameterSetName switch
     {
-        if (RefreshMargin is { } margin && margin < TimeSpan.Zero)
-            throw new ITwinAuthException(ITwinErrorIds.InvalidParameter, ITwinErrorCategory.InvalidArgument,
-                "RefreshMargin cannot be negative.", "RefreshMargin");
-
-        CredentialSource source;
-        string clientId;
-        string? scope = null, authority = null, apiBase = null;
-        switch (ParameterSetName)
-        {
-            case ClientSecretSet:
-                var direct = new ServiceCredential(ClientId ?? EnvironmentCredentialSource.FirstSet(EnvironmentCredentialSource.ClientIdVariables)?.Value ?? string.Empty, ClientSecret!);
-                source = new StaticCredentialSource(direct, CredentialSourceKind.Direct);
-                clientId = direct.ClientId;
-                break;
-            case CredentialSet:
-                var fromCredential = new ServiceCredential(Credential!.UserName ?? string.Empty, Credential.Password);
-                source = new StaticCredentialSource(fromCredential, CredentialSourceKind.Credential);
-                clientId = fromCredential.ClientId;
-                break;
-            case VaultSet:
-                Log.Verbose($"Reading secret '{SecretName}'{(Vault is null ? string.Empty : $" from vault '{Vault}'")} and its metadata.");
-                var stored = await InvokeAsync(() => VaultCredentialSource.Read(SecretName!, Vault, withMetadata: true), cancellationToken).ConfigureAwait(false);
-                var vaultClientId = ClientId ?? stored.ClientId;
-                if (string.IsNullOrWhiteSpace(vaultClientId)) throw VaultCredentialSource.MissingClientId(SecretName!);
-                var vaultCredential = new ServiceCredential(vaultClientId!, stored.Secret!);
-                source = new VaultCredentialSource(SecretName!, Vault, vaultClientId);
-                clientId = vaultCredential.ClientId;
-                (scope, authority, apiBase) = (stored.Scope, stored.Authority, stored.ApiBaseUri);
-                break;
-            default:
-                if (!EnvironmentCredentialSource.AnySecretSet) throw EnvironmentCredentialSource.NoCredentials();
-                var fromEnvironment = new EnvironmentCredentialSource(ClientId);
-                source = fromEnvironment;
-                clientId = fromEnvironment.ClientId ?? string.Empty;
-                if (string.IsNullOrWhiteSpace(clientId))
-                    await fromEnvironment.ResolveAsync(this, cancellationToken).ConfigureAwait(false); // raises ClientIdMissing
-                scope = EnvironmentCredentialSource.FirstSet(EnvironmentCredentialSource.ScopeVariables)?.Value;
-                authority = EnvironmentCredentialSource.FirstSet(EnvironmentCredentialSource.AuthorityVariables)?.Value;
-                apiBase = EnvironmentCredentialSource.FirstSet(EnvironmentCredentialSource.ApiBaseUriVariables)?.Value;
-                break;
-        }
-
-        var scopes = TokenClient.ValidateScopes(Scope ?? (scope is null ? null : new[] { scope }));
-        var environment = Environment ?? ITwinEnvironment.Production;
-        var authorityUri = Authority is not null || authority is not null
-            ? EndpointPolicy.RequireUsable(Authority ?? authority, nameof(Authority))
-            : ITwinEndpoints.AuthorityFor(environment);
-        var apiBaseUri = ApiBaseUri is not null || apiBase is not null
-            ? EndpointPolicy.RequireUsable(ApiBaseUri ?? apiBase, nameof(ApiBaseUri))
-            : ITwinEndpoints.ApiBaseFor(environment);
-
-        Log.Verbose($"Signing in as '{clientId}' with the secret from {source.Description}; authority {authorityUri}, API {apiBaseUri}, scope '{string.Join(" ", scopes)}'.");
-        return new ITwinConnection(clientId, authorityUri, EndpointPolicy.AsBase(apiBaseUri), scopes, source, Environment, RefreshMargin);
-    }
+        ClientSecretSet => new StaticCredentialSource(
+            new ServiceCredential(ClientId ?? EnvironmentCredentialSource.FirstSet(EnvironmentCredentialSource.ClientIdVariables)?.Value ?? string.Empty, ClientSecret!),
+            CredentialSourceKind.Direct),
+        CredentialSet => new StaticCredentialSource(new ServiceCredential(Credential!.UserName ?? string.Empty, Credential.Password),
+            CredentialSourceKind.Credential),
+        VaultSet => new VaultCredentialSource(SecretName!, Vault),
+        _ => new EnvironmentCredentialSource(),
+    };
 }

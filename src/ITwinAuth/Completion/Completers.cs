@@ -57,15 +57,17 @@ public sealed class PathCompleter : ListCompleter
     protected override IEnumerable<string> Values(IDictionary fakeBoundParameters) => ApiRoots;
 }
 
-/// <summary>Registered SecretManagement vaults; nothing when SecretManagement is not installed.</summary>
+/// <summary>Registered SecretManagement vaults, from its registry (no vault is called, so nothing
+/// can prompt); nothing when SecretManagement is not installed.</summary>
 public sealed class VaultNameCompleter : ListCompleter
 {
     protected override IEnumerable<string> Values(IDictionary fakeBoundParameters) => SecretManagementClient.VaultNames();
 }
 
-/// <summary>Secret names of the chosen vault (or of all vaults).</summary>
+/// <summary>The secrets this session has signed in with (of the chosen vault, or of all). A vault is
+/// never asked: a locked SecretStore would prompt for its password at the Tab press.</summary>
 public sealed class SecretNameCompleter : ListCompleter
 {
     protected override IEnumerable<string> Values(IDictionary fakeBoundParameters) =>
-        SecretManagementClient.SecretNames(fakeBoundParameters["Vault"] as string);
+        RecentSecrets.Names(fakeBoundParameters["Vault"] as string);
 }

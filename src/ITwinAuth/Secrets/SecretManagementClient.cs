@@ -1,9 +1,10 @@
 using System;
 using System.Collections;
-using System.Collections.ObjectModel;
+using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
+using ITwinAuth.Core;
 
 namespace ITwinAuth.Secrets;
 
@@ -11,6 +12,12 @@ namespace ITwinAuth.Secrets;
 /// Calls Microsoft.PowerShell.SecretManagement through PowerShell in the current runspace, on the
 /// pipeline thread (it is not thread-safe), by module-qualified name: its DLL is never referenced,
 /// so the module works without it and only the vault source needs it.
+/// Every call names one vault (-Vault), so no other vault is touched: a locked or offline vault
+/// elsewhere can neither fail nor prompt a sign-in. SecretManagement's own error records are read
+/// from the call's own error stream (merged into its output, so that no transcript prints them) and
+/// are then taken out of $Error: the caller sees only ITwinAuth's record, which keeps the vault's
+/// reason as its InnerException. Errors are told apart by exception type and FullyQualifiedErrorId,
+/// never by their English text.
 /// </summary>
 internal static class SecretManagementClient
 {
@@ -18,22 +25,51 @@ internal static class SecretManagementClient
     private const string GetSecret = ModuleName + @"\Get-Secret";
     private const string GetSecretInfo = ModuleName + @"\Get-SecretInfo";
     private const string GetSecretVault = ModuleName + @"\Get-SecretVault";
+    private const string PasswordRequiredType = ModuleName + ".PasswordRequiredException";
 
-    /// <summary>The stored secret: PSCredential, SecureString, Hashtable, byte[] (or a string from some vaults).</summary>
-    public static object ReadSecret(string name, string? vault)
+    /// <summary>The secret stored under <paramref name="name"/> in <paramref name="vault"/>:
+    /// PSCredential, SecureString, Hashtable, byte[] (or a string from some vaults).</summary>
+    public static object ReadSecret(string name, string vault)
     {
-        var results = Invoke(GetSecret, name, vault, ps => ps.AddParameter("Name", name));
-        if (results.Count == 0 || results[0]?.BaseObject is null)
-            throw NotFound(name, vault);
-        return results[0].BaseObject;
+        var call = Invoke(GetSecret, ps => ps.AddParameter("Name", name).AddParameter("Vault", vault));
+        if (call.Results.FirstOrDefault() is { } value) return value.BaseObject;
+        throw call.Failure(name, vault) ?? NotFound(name, vault, null);
     }
 
-    /// <summary>The secret's metadata (Set-Secret -Metadata), or null when it has none.</summary>
-    public static IDictionary? ReadMetadata(string name, string? vault)
+    /// <summary>
+    /// The secret, searched as Get-Secret without -Vault searches (the default vault first, then the
+    /// others by name), but one named vault at a time, stopping at the first that has it. As with
+    /// Get-Secret, a locked default vault stops the search; another vault that cannot be read is
+    /// passed over, and its error is reported only if no later vault has the secret.
+    /// </summary>
+    public static (object Secret, string Vault) FindSecret(string name)
     {
-        var results = Invoke(GetSecretInfo, name, vault, ps => ps.AddParameter("Name", name));
-        var info = results.FirstOrDefault(r => string.Equals(NameOf(r), name, StringComparison.OrdinalIgnoreCase))
-                   ?? results.FirstOrDefault();
+        var vaults = VaultsInSearchOrder();
+        if (vaults.Count == 0)
+            throw new ITwinAuthException(ITwinErrorIds.VaultNotFound, ITwinErrorCategory.ObjectNotFound,
+                $"No SecretManagement vault is registered, so the secret '{name}' cannot be read. Register one with " +
+                "Register-SecretVault (e.g. Microsoft.PowerShell.SecretStore), then store the app with Set-Secret.", name);
+
+        ITwinAuthException? passedOver = null;
+        foreach (var (vault, isDefault) in vaults)
+        {
+            var call = Invoke(GetSecret, ps => ps.AddParameter("Name", name).AddParameter("Vault", vault));
+            if (call.Results.FirstOrDefault() is { } value) return (value.BaseObject, vault);
+            if (call.Failure(name, vault) is not { } failure) continue;
+            if (isDefault && failure.ErrorId == ITwinErrorIds.VaultLocked) throw failure;
+            passedOver ??= failure;
+        }
+        throw passedOver ?? NotFound(name, null, vaults.Select(v => v.Name).ToArray());
+    }
+
+    /// <summary>The secret's metadata (Set-Secret -Metadata) from the one vault that holds it, or null.</summary>
+    public static IDictionary? ReadMetadata(string name, string vault)
+    {
+        // Get-SecretInfo's -Name is a wildcard filter: escape it, then take the exact name.
+        var call = Invoke(GetSecretInfo, ps => ps.AddParameter("Name", WildcardPattern.Escape(name)).AddParameter("Vault", vault));
+        if (call.Failure(name, vault) is { } failure) throw failure;
+        var info = call.Results.FirstOrDefault(r => string.Equals(NameOf(r), name, StringComparison.Ordinal))
+                   ?? call.Results.FirstOrDefault(r => string.Equals(NameOf(r), name, StringComparison.OrdinalIgnoreCase));
         return info?.Properties["Metadata"]?.Value switch
         {
             PSObject { BaseObject: IDictionary d } => d,
@@ -42,89 +78,109 @@ internal static class SecretManagementClient
         };
     }
 
-    /// <summary>Registered vault names, for completion; empty when SecretManagement is not installed.</summary>
+    /// <summary>Registered vaults, the default first, then by name (Get-Secret's search order). Reads
+    /// only SecretManagement's registry: no vault is called.</summary>
+    public static IReadOnlyList<(string Name, bool IsDefault)> VaultsInSearchOrder()
+    {
+        var call = Invoke(GetSecretVault, _ => { });
+        if (call.Thrown is { } thrown) throw Classify(thrown, null, null);
+        return call.Results
+            .Select(v => (Name: NameOf(v), IsDefault: v.Properties["IsDefault"]?.Value is true))
+            .Where(v => v.Name is not null)
+            .OrderBy(v => v.IsDefault ? 0 : 1).ThenBy(v => v.Name, StringComparer.OrdinalIgnoreCase)
+            .Select(v => (v.Name!, v.IsDefault))
+            .ToList();
+    }
+
+    /// <summary>Registered vault names, for completion: the registry only, so nothing can prompt;
+    /// empty when SecretManagement is not installed, and nothing is left in $Error.</summary>
     public static string[] VaultNames()
     {
+        var call = Invoke(GetSecretVault, _ => { });
+        return call.Results.Select(NameOf).Where(n => n is not null).Select(n => n!).ToArray();
+    }
+
+    private static Invocation Invoke(string command, Action<PowerShell> parameters)
+    {
+        var errorLog = ErrorLog.Snapshot();
         try
         {
             using var ps = PowerShell.Create(RunspaceMode.CurrentRunspace);
-            return ps.AddCommand(GetSecretVault).AddParameter("ErrorAction", "Ignore").Invoke()
-                .Select(NameOf).Where(n => n is not null).Select(n => n!).ToArray();
+            ps.AddCommand(command);
+            parameters(ps);
+            // The caller's $ErrorActionPreference must not turn "not found" or "locked" into exceptions,
+            // and the records must reach this code, not the host or a transcript.
+            ps.AddParameter("ErrorAction", ActionPreference.Continue);
+            ps.Commands.Commands[0].MergeMyResults(PipelineResultTypes.Error, PipelineResultTypes.Output);
+            var output = ps.Invoke();
+            var errors = output.Select(o => o?.BaseObject).OfType<ErrorRecord>().ToList();
+            var results = output.Where(o => o?.BaseObject is not null and not ErrorRecord).ToList();
+            return new Invocation(results, errors, null, ps.HadErrors);
         }
-        catch (Exception)
+        catch (PipelineStoppedException)
         {
-            return Array.Empty<string>();
-        }
-    }
-
-    public static string[] SecretNames(string? vault)
-    {
-        try
-        {
-            using var ps = PowerShell.Create(RunspaceMode.CurrentRunspace);
-            ps.AddCommand(GetSecretInfo).AddParameter("ErrorAction", "Ignore");
-            if (!string.IsNullOrEmpty(vault)) ps.AddParameter("Vault", vault);
-            return ps.Invoke().Select(NameOf).Where(n => n is not null).Select(n => n!).ToArray();
-        }
-        catch (Exception)
-        {
-            return Array.Empty<string>();
-        }
-    }
-
-    /// <summary>A result's Name, whether the vault gave a string or a PSObject around one.</summary>
-    private static string? NameOf(PSObject result) =>
-        result.Properties["Name"]?.Value is { } value ? (value is PSObject wrapped ? wrapped.BaseObject : value) as string : null;
-
-    private static Collection<PSObject> Invoke(string command, string name, string? vault, Action<PowerShell> parameters)
-    {
-        using var ps = PowerShell.Create(RunspaceMode.CurrentRunspace);
-        ps.AddCommand(command);
-        parameters(ps);
-        if (!string.IsNullOrEmpty(vault)) ps.AddParameter("Vault", vault);
-        // The caller's $ErrorActionPreference must not turn "not found" or "locked" into exceptions:
-        // SecretManagement reports those as error records, and they are read below.
-        ps.AddParameter("ErrorAction", ActionPreference.Continue);
-        Collection<PSObject> results;
-        try
-        {
-            results = ps.Invoke();
-        }
-        catch (CommandNotFoundException)
-        {
-            throw NotInstalled();
-        }
-        catch (RuntimeException ex) when (IsCommandNotFound(ex))
-        {
-            throw NotInstalled();
-        }
-        catch (RuntimeException ex) when (Mentions(ex, "vault not found", "not found in registry"))
-        {
-            throw new ITwinAuthException(ITwinErrorIds.VaultNotFound, ITwinErrorCategory.ObjectNotFound,
-                $"The SecretManagement vault '{vault}' is not registered. List vaults with Get-SecretVault, " +
-                "or register one with Register-SecretVault.", vault);
+            throw;
         }
         catch (RuntimeException ex)
         {
-            throw new ITwinAuthException(ITwinErrorIds.SecretReadFailed, ITwinErrorCategory.ReadError,
-                $"Reading the secret '{name}'{InVault(vault)} failed: {Innermost(ex).Message}", name);
+            return new Invocation(new List<PSObject>(), new List<ErrorRecord>(), ex, true);
+        }
+        finally
+        {
+            errorLog.ForgetNewEntries();
+        }
+    }
+
+    /// <summary>What one call gave: results, the error records it wrote, or what it threw.</summary>
+    private sealed class Invocation
+    {
+        public Invocation(List<PSObject> results, List<ErrorRecord> errors, RuntimeException? thrown, bool hadErrors)
+        {
+            Results = results;
+            Errors = errors;
+            Thrown = thrown;
+            HadErrors = hadErrors;
         }
 
-        if (ps.HadErrors && ps.Streams.Error.Count > 0)
+        public List<PSObject> Results { get; }
+        public List<ErrorRecord> Errors { get; }
+        public RuntimeException? Thrown { get; }
+        public bool HadErrors { get; }
+
+        /// <summary>The failure to report, or null when the call simply found nothing.</summary>
+        public ITwinAuthException? Failure(string name, string vault)
         {
-            var error = ps.Streams.Error[0];
-            var id = error.FullyQualifiedErrorId ?? string.Empty;
-            if (id.StartsWith("GetSecretNotFound", StringComparison.OrdinalIgnoreCase) || error.Exception is ItemNotFoundException)
-                throw NotFound(name, vault);
-            if (error.Exception?.GetType().Name == "PasswordRequiredException" || Mentions(error.Exception, "password", "locked"))
-                throw new ITwinAuthException(ITwinErrorIds.VaultLocked, ITwinErrorCategory.SecurityError,
-                    $"The vault{(vault is null ? string.Empty : $" '{vault}'")} is locked. Unlock it first with Unlock-SecretStore " +
-                    "(or Unlock-SecretVault), e.g. from a password in the runbook's credential assets.", vault ?? name);
-            if (results.Count == 0)
-                throw new ITwinAuthException(ITwinErrorIds.SecretReadFailed, ITwinErrorCategory.ReadError,
-                    $"Reading the secret '{name}'{InVault(vault)} failed: {error.Exception?.Message}", name);
+            if (Thrown is not null) return Classify(Thrown, name, vault);
+            // A vault that failed outranks the "not found" SecretManagement writes after it.
+            var failed = Errors.FirstOrDefault(e => !HasId(e, "GetSecretNotFound"));
+            if (failed is not null) return Classify(failed.Exception, name, vault, failed);
+            if (Errors.Count > 0) return null;
+            if (HadErrors)
+                return new ITwinAuthException(ITwinErrorIds.SecretReadFailed, ITwinErrorCategory.ReadError,
+                    $"Reading the secret '{name}' from the vault '{vault}' failed without a reason (the vault may have " +
+                    "asked for a password where none can be typed). Unlock it first, e.g. with Unlock-SecretStore.", vault);
+            return null;
         }
-        return results;
+    }
+
+    private static ITwinAuthException Classify(Exception exception, string? name, string? vault, ErrorRecord? record = null)
+    {
+        record ??= (exception as IContainsErrorRecord)?.ErrorRecord;
+        if (Chain(exception).Any(e => e is CommandNotFoundException) || HasId(record, "CommandNotFoundException"))
+            return NotInstalled();
+        if (HasId(record, "GetSecretVaultNotFound"))
+            return new ITwinAuthException(ITwinErrorIds.VaultNotFound, ITwinErrorCategory.ObjectNotFound,
+                $"The SecretManagement vault '{vault}' is not registered. List vaults with Get-SecretVault, " +
+                "or register one with Register-SecretVault.", vault, exception);
+        if (Chain(exception).Any(e => e.GetType().FullName == PasswordRequiredType) || HasId(record, PasswordRequiredType))
+            return new ITwinAuthException(ITwinErrorIds.VaultLocked, ITwinErrorCategory.SecurityError,
+                $"The vault '{vault}' is locked. Unlock it first with Unlock-SecretStore (or Unlock-SecretVault -Name {vault}), " +
+                "e.g. from a password in the runbook's credential assets, and configure it with -Interaction None so that it never prompts.",
+                vault, exception);
+        var reason = Chain(exception).Last().Message;
+        var what = name is null ? "Listing the SecretManagement vaults" : $"Reading the secret '{name}' from the vault '{vault}'";
+        return new ITwinAuthException(ITwinErrorIds.SecretReadFailed, ITwinErrorCategory.ReadError,
+            $"{what} failed: {reason}", vault ?? ModuleName, exception);
     }
 
     private static ITwinAuthException NotInstalled() =>
@@ -134,28 +190,25 @@ internal static class SecretManagementClient
             "'Install-Module Microsoft.PowerShell.SecretStore'), or use -Credential, -ClientSecret or environment variables.",
             ModuleName);
 
-    private static ITwinAuthException NotFound(string name, string? vault) =>
+    private static ITwinAuthException NotFound(string name, string? vault, string[]? searched) =>
         new(ITwinErrorIds.SecretNotFound, ITwinErrorCategory.ObjectNotFound,
-            $"No secret named '{name}' was found{InVault(vault)}. Store the app with " +
-            $"Set-Secret -Name {name}{(vault is null ? string.Empty : $" -Vault {vault}")} -Secret (Get-Credential <client-id>), " +
+            $"No secret named '{name}' was found " +
+            (vault is not null ? $"in the vault '{vault}'" : $"in the vaults {string.Join(", ", searched!.Select(v => $"'{v}'"))}") +
+            $". Store the app with Set-Secret -Name {name}{(vault is null ? string.Empty : $" -Vault {vault}")} -Secret (Get-Credential <client-id>), " +
             "or list secrets with Get-SecretInfo.", name);
 
-    private static string InVault(string? vault) => vault is null ? " in any registered vault" : $" in the vault '{vault}'";
-
-    private static bool IsCommandNotFound(Exception ex) =>
-        ex is CommandNotFoundException || ex.InnerException is CommandNotFoundException ||
-        (ex as IContainsErrorRecord)?.ErrorRecord?.FullyQualifiedErrorId?.StartsWith("CommandNotFoundException", StringComparison.Ordinal) == true;
-
-    private static bool Mentions(Exception? ex, params string[] words)
+    private static bool HasId(ErrorRecord? record, string id)
     {
-        for (var e = ex; e is not null; e = e.InnerException)
-            if (words.Any(w => e.Message.IndexOf(w, StringComparison.OrdinalIgnoreCase) >= 0)) return true;
-        return false;
+        var fqid = record?.FullyQualifiedErrorId;
+        return fqid is not null && (fqid == id || fqid.StartsWith(id + ",", StringComparison.Ordinal));
     }
 
-    private static Exception Innermost(Exception ex)
+    private static IEnumerable<Exception> Chain(Exception exception)
     {
-        while (ex.InnerException is not null) ex = ex.InnerException;
-        return ex;
+        for (var e = exception; e is not null; e = e.InnerException) yield return e;
     }
+
+    /// <summary>A result's Name, whether the vault gave a string or a PSObject around one.</summary>
+    private static string? NameOf(PSObject? result) =>
+        result?.Properties["Name"]?.Value is { } value ? (value is PSObject wrapped ? wrapped.BaseObject : value) as string : null;
 }

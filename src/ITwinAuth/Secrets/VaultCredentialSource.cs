@@ -1,5 +1,6 @@
 using System;
 using System.Collections;
+using System.Collections.Generic;
 using System.Management.Automation;
 using System.Security;
 using System.Threading;
@@ -8,97 +9,81 @@ using ITwinAuth.Core;
 
 namespace ITwinAuth.Secrets;
 
-/// <summary>What a vault secret (and its metadata) says about the app.</summary>
-internal sealed class VaultSecret
-{
-    public string? ClientId { get; set; }
-    public SecureString? Secret { get; set; }
-    public string? Scope { get; set; }
-    public string? Authority { get; set; }
-    public string? ApiBaseUri { get; set; }
-}
-
 /// <summary>
-/// A secret in a SecretManagement vault, read again whenever a token must be renewed. Accepts what a
-/// vault holds: a PSCredential (user name = client id), a SecureString or string (client id from
-/// -ClientId or metadata), or a Hashtable with ClientId and ClientSecret.
+/// A secret in a SecretManagement vault. Accepts what a vault holds: a PSCredential (user name =
+/// client id), a SecureString or string (client id from -ClientId or metadata), or a Hashtable with
+/// ClientId and ClientSecret (and optionally Scope, Authority, ApiBaseUri). One read is one
+/// Get-Secret on one vault, plus one Get-SecretInfo on that same vault only when the parameters and
+/// the secret leave a setting open; a renewal reads exactly the same way.
 /// </summary>
 internal sealed class VaultCredentialSource : CredentialSource
 {
     private readonly string _secretName;
     private readonly string? _vault;
-    private readonly string? _clientId;
 
-    public VaultCredentialSource(string secretName, string? vault, string? clientId)
+    public VaultCredentialSource(string secretName, string? vault)
     {
         _secretName = secretName;
         _vault = vault;
-        _clientId = clientId;
     }
 
     public override CredentialSourceKind Kind => CredentialSourceKind.Vault;
 
     public override string Description => _vault is null
-        ? $"SecretManagement secret '{_secretName}' (default vault)"
-        : $"SecretManagement vault '{_vault}' secret '{_secretName}'";
+        ? $"SecretManagement secret '{_secretName}' (searched from the default vault)"
+        : Location(_vault, _secretName);
 
-    public override Task<ServiceCredential> ResolveAsync(IPipelineDispatcher dispatcher, CancellationToken cancellationToken) =>
-        dispatcher.InvokeAsync(() =>
-        {
-            var secret = Read(_secretName, _vault, withMetadata: _clientId is null);
-            var clientId = _clientId ?? secret.ClientId;
-            if (string.IsNullOrWhiteSpace(clientId)) throw MissingClientId(_secretName);
-            return new ServiceCredential(clientId!, secret.Secret!);
-        }, cancellationToken);
+    public override Task<SourceReading> ReadAsync(IPipelineDispatcher dispatcher, AppSettings parameters, CancellationToken cancellationToken) =>
+        dispatcher.InvokeAsync(() => Read(parameters), cancellationToken);
+
+    public override ITwinAuthException MissingClientId() => MissingClientId(_secretName);
 
     /// <summary>Reads and interprets the secret; runs on the pipeline thread.</summary>
-    public static VaultSecret Read(string name, string? vault, bool withMetadata)
+    private SourceReading Read(AppSettings parameters)
     {
-        var stored = SecretManagementClient.ReadSecret(name, vault);
-        var result = new VaultSecret();
+        var (stored, vault) = _vault is null
+            ? SecretManagementClient.FindSecret(_secretName)
+            : (SecretManagementClient.ReadSecret(_secretName, _vault), _vault);
+        var (secret, own) = Interpret(_secretName, stored);
+        var layers = new List<SettingsLayer> { new(SettingOrigin.Secret, own) };
+        if (!parameters.Over(own).IsComplete && SecretManagementClient.ReadMetadata(_secretName, vault) is { } metadata)
+            layers.Add(new SettingsLayer(SettingOrigin.Metadata, Settings(metadata)));
+        RecentSecrets.Remember(vault, _secretName);
+        return new SourceReading(secret, layers, Location(vault, _secretName));
+    }
+
+    private static string Location(string vault, string secretName) => $"SecretManagement vault '{vault}' secret '{secretName}'";
+
+    private static (SecureString Secret, AppSettings Own) Interpret(string name, object stored)
+    {
         switch (stored)
         {
             case PSCredential credential:
-                result.ClientId = credential.UserName;
-                result.Secret = credential.Password;
-                break;
+                return (credential.Password, new AppSettings { ClientId = AppSettings.Clean(credential.UserName) });
             case SecureString secure:
-                result.Secret = secure;
-                break;
+                return (secure, AppSettings.None);
             case string text:
-                result.Secret = SecretText.ToSecureString(text);
-                break;
+                return (SecretText.ToSecureString(text), AppSettings.None);
             case IDictionary table:
-                result.ClientId = Text(Value(table, "ClientId"));
-                result.Secret = Value(table, "ClientSecret") switch
+                var secret = Value(table, "ClientSecret") switch
                 {
                     SecureString s => s,
                     string s => SecretText.ToSecureString(s),
-                    _ => null,
+                    _ => throw Unusable(name, "a Hashtable without a ClientSecret key (it needs ClientId and ClientSecret)"),
                 };
-                result.Scope = Text(Value(table, "Scope"));
-                result.Authority = Text(Value(table, "Authority"));
-                result.ApiBaseUri = Text(Value(table, "ApiBaseUri"));
-                if (result.Secret is null)
-                    throw Unusable(name, "a Hashtable without a ClientSecret key (it needs ClientId and ClientSecret)");
-                break;
+                return (secret, Settings(table));
             default:
                 throw Unusable(name, $"a {stored.GetType().Name}");
         }
-
-        if (withMetadata || result.Scope is null || result.Authority is null)
-        {
-            var metadata = SecretManagementClient.ReadMetadata(name, vault);
-            if (metadata is not null)
-            {
-                result.ClientId ??= Text(Value(metadata, "ClientId"));
-                result.Scope ??= Text(Value(metadata, "Scope"));
-                result.Authority ??= Text(Value(metadata, "Authority"));
-                result.ApiBaseUri ??= Text(Value(metadata, "ApiBaseUri"));
-            }
-        }
-        return result;
     }
+
+    private static AppSettings Settings(IDictionary table) => new()
+    {
+        ClientId = AppSettings.Clean(Text(Value(table, "ClientId"))),
+        Scopes = AppSettings.CleanScopes(Text(Value(table, "Scope"))),
+        Authority = AppSettings.Clean(Text(Value(table, "Authority"))),
+        ApiBaseUri = AppSettings.Clean(Text(Value(table, "ApiBaseUri"))),
+    };
 
     public static ITwinAuthException MissingClientId(string secretName) =>
         new(ITwinErrorIds.ClientIdMissing, ITwinErrorCategory.InvalidArgument,

@@ -1,7 +1,8 @@
 # A TEST DOUBLE of Microsoft.PowerShell.SecretManagement 1.1.2, for this repository's tests only:
 # the real module is not served on the build machines. It follows the consumer contract recorded in
-# shared/SECRETMANAGEMENT.md (types returned per stored kind, -AsPlainText, metadata, and failures)
-# and keeps vaults in memory. Users install the real module from the PowerShell Gallery.
+# shared/SECRETMANAGEMENT.md error for error (types returned per stored kind, -AsPlainText, metadata,
+# the search order, and every failure with its exception type and FullyQualifiedErrorId) and keeps
+# vaults in memory, with an extension-call log for tests. Users install the real module from the PowerShell Gallery.
 @{
     RootModule        = 'Microsoft.PowerShell.SecretManagement.psm1'
     ModuleVersion     = '1.1.2'
@@ -11,7 +12,7 @@
     PowerShellVersion = '5.1'
     FunctionsToExport = @('Get-Secret', 'Set-Secret', 'Get-SecretInfo', 'Set-SecretInfo', 'Remove-Secret',
         'Get-SecretVault', 'Register-SecretVault', 'Unregister-SecretVault', 'Unlock-SecretVault', 'Test-SecretVault',
-        'Lock-StandInVault')
+        'Set-SecretVaultDefault', 'Lock-StandInVault', 'Get-StandInExtensionCall', 'Clear-StandInExtensionCall')
     CmdletsToExport   = @()
     AliasesToExport   = @()
     VariablesToExport = @()

@@ -1,36 +1,91 @@
-# In-memory vaults that answer as SecretManagement 1.1.2 with SecretStore 1.0.6 does (see the manifest).
+# In-memory vaults that answer as SecretManagement 1.1.2 with SecretStore 1.0.6 does, error for error
+# (shared/SECRETMANAGEMENT.md): exception types, FullyQualifiedErrorIds, what is thrown and what is
+# written, the default-vault search order, a locked SecretStore, and a vault that throws.
+# Vault kinds, by -ModuleName: Microsoft.PowerShell.SecretStore (can be locked), TestFileVault (a
+# plain extension vault), TestBrokenVault (every extension call throws, like an offline remote vault).
+# Every extension call is logged ("Get-Secret <name> <vault>", "Get-SecretInfo <filter> <vault>",
+# and "Prompt <vault>" when a locked store set to -Interaction Prompt asks for its password), so
+# tests can count what reached the vaults: Get-StandInExtensionCall / Clear-StandInExtensionCall.
 Set-StrictMode -Version Latest
 
-if (-not ('Microsoft.PowerShell.SecretStore.PasswordRequiredException' -as [type])) {
+if (-not ('Microsoft.PowerShell.SecretManagement.PasswordRequiredException' -as [type])) {
     Add-Type -TypeDefinition @'
-namespace Microsoft.PowerShell.SecretStore {
-    public sealed class PasswordRequiredException : System.InvalidOperationException {
+namespace Microsoft.PowerShell.SecretManagement {
+    public class PasswordRequiredException : System.InvalidOperationException {
         public PasswordRequiredException(string message) : base(message) { }
     }
 }
 '@
 }
 
-$script:Vaults = [ordered]@{}    # name -> @{ ModuleName; IsDefault; Locked; Password; Secrets = @{ name -> @{ Value; Metadata } } }
+$script:Vaults = @{}    # name -> @{ Name; ModuleName; IsDefault; Locked; Password; Interaction; Secrets = @{ name -> @{ Value; Metadata } } }
+$script:Calls = [System.Collections.Generic.List[string]]::new()
+$script:PasswordMessage = "A valid password is required to access the Microsoft.PowerShell.SecretStore vault.`nUse the Unlock-SecretStore cmdlet to provide the required password to access the store."
+$script:OutageMessage = 'The vault backend is unreachable (simulated outage).'
+$script:NoVaultsWarning = "`n        There are currently no extension vaults registered.`n        At least one vault must be registered before SecretManagement can add or retrieve secrets.`n        You can download SecretManagement extension vault modules from PowerShellGallery.`n        https://aka.ms/SecretManagementVaults`n        "
 
-function Get-VaultOrThrow([string] $Name, $Cmdlet) {
-    if (-not $script:Vaults.Contains($Name)) {
-        # The real module throws: a CmdletInvocationException around PSInvalidOperationException.
-        $exception = [System.Management.Automation.PSInvalidOperationException]::new("Vault $Name was not found in registry.")
-        $Cmdlet.ThrowTerminatingError([System.Management.Automation.ErrorRecord]::new($exception, 'InvalidVaultName', 'InvalidOperation', $Name))
+function Get-StandInExtensionCall { $script:Calls.ToArray() }
+function Clear-StandInExtensionCall { $script:Calls.Clear() }
+
+function Find-Vault([string] $Name) {
+    foreach ($entry in $script:Vaults.Values) { if ($entry.Name -eq $Name) { return $entry } }    # -eq: case-insensitive
+    $null
+}
+
+# Default first, then the others by name, case-insensitively (Get-Secret's and Get-SecretInfo's order).
+function Get-VaultsInOrder {
+    $all = @($script:Vaults.Values | Sort-Object { $_.Name.ToUpperInvariant() })
+    @($all | Where-Object IsDefault) + @($all | Where-Object { -not $_.IsDefault })
+}
+
+function Stop-VaultNotFound([string] $Name, $Cmdlet) {
+    $exception = [System.Management.Automation.PSInvalidOperationException]::new("Vault not found in registry: $Name")
+    $Cmdlet.ThrowTerminatingError([System.Management.Automation.ErrorRecord]::new($exception, 'GetSecretVaultNotFound', 'ObjectNotFound', $Name))
+}
+
+function New-PasswordRequired { [Microsoft.PowerShell.SecretManagement.PasswordRequiredException]::new($script:PasswordMessage) }
+
+function New-VaultFailure([string] $Message) {
+    $innermost = [System.Management.Automation.RuntimeException]::new($script:OutageMessage)
+    $inner = [System.Management.Automation.RuntimeException]::new($script:OutageMessage, $innermost)
+    [System.Management.Automation.PSInvalidOperationException]::new($Message, $inner)
+}
+
+function New-VaultModule($Entry) {
+    [pscustomobject]@{ PSTypeName = 'Microsoft.PowerShell.SecretManagement.ExtensionVaultModule'; VaultName = $Entry.Name; ModuleName = $Entry.ModuleName }
+}
+
+# The extension side: what a vault module's own functions do. They throw; the cmdlets turn that into records.
+class VaultLockedSignal : System.Exception { VaultLockedSignal() : base('locked') { } }
+
+function Invoke-Extension([string] $Operation, [string] $Name, $Entry) {
+    $script:Calls.Add("$Operation $Name $($Entry.Name)")
+    if ($Entry.ModuleName -eq 'TestBrokenVault') { throw [System.Management.Automation.RuntimeException]::new($script:OutageMessage) }
+    if ($Entry.Locked) {
+        if ($Entry.Interaction -eq 'Prompt') {
+            $script:Calls.Add("Prompt $($Entry.Name)")
+            $Host.UI.WriteLine("Vault $($Entry.Name) requires a password.")
+            $Host.UI.WriteLine('Enter password:')
+        }
+        throw [VaultLockedSignal]::new()
     }
-    $script:Vaults[$Name]
-}
-
-function Get-SearchOrder([string] $Vault, $Cmdlet) {
-    if ($Vault) { return , @($Vault) }
-    $names = @($script:Vaults.Keys | Sort-Object { -not $script:Vaults[$_].IsDefault })
-    return , $names
-}
-
-function Write-Locked([string] $VaultName, $Cmdlet) {
-    $exception = [Microsoft.PowerShell.SecretStore.PasswordRequiredException]::new('A valid password is required to access the Microsoft.PowerShell.SecretStore vault.')
-    $Cmdlet.WriteError([System.Management.Automation.ErrorRecord]::new($exception, 'GetSecretException', 'InvalidOperation', $VaultName))
+    if ($Operation -eq 'Get-Secret') {
+        if ($Entry.Secrets.ContainsKey($Name)) { return , $Entry.Secrets[$Name] }
+        return $null
+    }
+    $infos = foreach ($secretName in @($Entry.Secrets.Keys | Sort-Object { $_.ToUpperInvariant() })) {
+        if ($secretName -notlike $Name) { continue }
+        $metadata = [System.Collections.Generic.Dictionary[string, object]]::new([StringComparer]::OrdinalIgnoreCase)
+        foreach ($key in $Entry.Secrets[$secretName].Metadata.Keys) { $metadata[$key] = $Entry.Secrets[$secretName].Metadata[$key] }
+        [pscustomobject]@{
+            PSTypeName = 'Microsoft.PowerShell.SecretManagement.SecretInformation'
+            Name       = $secretName
+            Type       = Get-SecretType $Entry.Secrets[$secretName].Value
+            VaultName  = $Entry.Name
+            Metadata   = [System.Collections.ObjectModel.ReadOnlyDictionary[string, object]]::new($metadata)
+        }
+    }
+    $infos
 }
 
 # What the real module hands back for each stored kind. (if/elseif, not switch: switch would
@@ -65,28 +120,102 @@ function Get-SecretType($Value) {
     return 'Unknown'
 }
 
+function Write-SecretNotFound([string] $Name, $Cmdlet) {
+    $exception = [System.Management.Automation.ItemNotFoundException]::new("The secret $Name was not found.")
+    $Cmdlet.WriteError([System.Management.Automation.ErrorRecord]::new($exception, 'GetSecretNotFound', 'ObjectNotFound', $Cmdlet))
+}
+
 function Get-Secret {
-    [CmdletBinding()]
+    [CmdletBinding(DefaultParameterSetName = 'NameParameterSet')]
     param(
-        [Parameter(Mandatory, Position = 0, ValueFromPipelineByPropertyName)] [string] $Name,
-        [Parameter(Position = 1)] [string] $Vault,
+        [Parameter(ParameterSetName = 'NameParameterSet', Mandatory, Position = 0)] [string] $Name,
+        [Parameter(ParameterSetName = 'NameParameterSet', Position = 1)] [string] $Vault,
+        [Parameter(ParameterSetName = 'InfoParameterSet', Mandatory, ValueFromPipeline)] [psobject] $InputObject,
         [switch] $AsPlainText
     )
+    begin { if ($script:Vaults.Count -eq 0) { $PSCmdlet.WriteWarning($script:NoVaultsWarning) } }
     process {
-        foreach ($vaultName in (Get-SearchOrder $Vault $PSCmdlet)) {
-            $entry = Get-VaultOrThrow $vaultName $PSCmdlet
-            if ($entry.Locked) {
-                Write-Locked $vaultName $PSCmdlet
+        if ($PSCmdlet.ParameterSetName -eq 'InfoParameterSet') { $Name = $InputObject.Name; $Vault = $InputObject.VaultName }
+        if ($Vault) {
+            $entry = Find-Vault $Vault
+            if (-not $entry) { Stop-VaultNotFound $Vault $PSCmdlet }
+            try {
+                $stored = Invoke-Extension 'Get-Secret' $Name $entry
+            }
+            catch [VaultLockedSignal] {
+                $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new((New-PasswordRequired), 'GetSecretException', 'InvalidOperation', $PSCmdlet))
                 return
             }
-            if ($entry.Secrets.ContainsKey($Name)) {
-                ConvertTo-Returned $entry.Secrets[$Name].Value -AsPlainText:$AsPlainText
+            catch {
+                $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new((New-VaultFailure "Unable to get secret $Name from vault $($entry.Name)"),
+                        'GetSecretInvalidOperation', 'InvalidOperation', (New-VaultModule $entry)))
+                Write-SecretNotFound $Name $PSCmdlet
                 return
             }
+            if ($null -ne $stored) { return ConvertTo-Returned $stored.Value -AsPlainText:$AsPlainText }
+            Write-SecretNotFound $Name $PSCmdlet
+            return
         }
-        # Not found: no exception, an error record, nothing returned.
-        $exception = [System.Management.Automation.ItemNotFoundException]::new("The secret $Name was not found.")
-        $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new($exception, 'GetSecretNotFound', 'ObjectNotFound', $Name))
+
+        $ordered = @(Get-VaultsInOrder)
+        foreach ($entry in $ordered) {
+            if ($entry.IsDefault) {
+                # The default vault: Get-SecretInfo first, outside the try/catch for a locked store.
+                try {
+                    $infos = @(Invoke-Extension 'Get-SecretInfo' $Name $entry)
+                }
+                catch [VaultLockedSignal] {
+                    $PSCmdlet.ThrowTerminatingError([System.Management.Automation.ErrorRecord]::new((New-PasswordRequired),
+                            'Microsoft.PowerShell.SecretManagement.PasswordRequiredException', 'NotSpecified', $null))
+                }
+                catch {
+                    $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new((New-VaultFailure "Unable to get secret information from vault $($entry.Name)"),
+                            'GetSecretInfoInvalidOperation', 'InvalidOperation', (New-VaultModule $entry)))
+                    continue
+                }
+                if (@($infos).Count -eq 0) { continue }
+            }
+            try {
+                $stored = Invoke-Extension 'Get-Secret' $Name $entry
+            }
+            catch [VaultLockedSignal] {
+                $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new((New-PasswordRequired), 'GetSecretException', 'InvalidOperation', $PSCmdlet))
+                continue
+            }
+            catch {
+                $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new((New-VaultFailure "Unable to get secret $Name from vault $($entry.Name)"),
+                        'GetSecretInvalidOperation', 'InvalidOperation', (New-VaultModule $entry)))
+                continue
+            }
+            if ($null -ne $stored) { return ConvertTo-Returned $stored.Value -AsPlainText:$AsPlainText }
+        }
+        Write-SecretNotFound $Name $PSCmdlet
+    }
+}
+
+function Get-SecretInfo {
+    [CmdletBinding()]
+    param([Parameter(Position = 0)] [string] $Name = '*', [Parameter(Position = 1)] [string] $Vault)
+    if ($script:Vaults.Count -eq 0) { $PSCmdlet.WriteWarning($script:NoVaultsWarning) }
+    if ($Vault) {
+        $entry = Find-Vault $Vault
+        if (-not $entry) { Stop-VaultNotFound $Vault $PSCmdlet }
+        $ordered = @($entry)
+    }
+    else {
+        $ordered = @(Get-VaultsInOrder)
+    }
+    foreach ($entry in $ordered) {
+        try {
+            Invoke-Extension 'Get-SecretInfo' $Name $entry
+        }
+        catch [VaultLockedSignal] {
+            $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new((New-PasswordRequired), 'GetSecretInfoException', 'InvalidOperation', $PSCmdlet))
+        }
+        catch {
+            $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new((New-VaultFailure "Unable to get secret information from vault $($entry.Name)"),
+                    'GetSecretInfoInvalidOperation', 'InvalidOperation', (New-VaultModule $entry)))
+        }
     }
 }
 
@@ -99,9 +228,9 @@ function Set-Secret {
         [hashtable] $Metadata,
         [switch] $NoClobber
     )
-    if (-not $Vault) { $Vault = @($script:Vaults.Keys | Where-Object { $script:Vaults[$_].IsDefault })[0] }
-    $entry = Get-VaultOrThrow $Vault $PSCmdlet
-    if ($entry.Locked) { Write-Locked $Vault $PSCmdlet; return }
+    $entry = if ($Vault) { Find-Vault $Vault } else { @(Get-VaultsInOrder | Where-Object IsDefault)[0] }
+    if (-not $entry) { Stop-VaultNotFound $Vault $PSCmdlet }
+    if ($entry.Locked) { $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new((New-PasswordRequired), 'SetSecretException', 'InvalidOperation', $PSCmdlet)); return }
     if ($Secret -isnot [pscredential] -and $Secret -isnot [securestring] -and $Secret -isnot [string] -and $Secret -isnot [hashtable] -and $Secret -isnot [byte[]]) {
         throw "Invalid secret type $($Secret.GetType().FullName)."
     }
@@ -111,85 +240,95 @@ function Set-Secret {
 function Set-SecretInfo {
     [CmdletBinding()]
     param([Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [hashtable] $Metadata, [string] $Vault)
-    foreach ($vaultName in (Get-SearchOrder $Vault $PSCmdlet)) {
-        $entry = Get-VaultOrThrow $vaultName $PSCmdlet
-        if ($entry.Secrets.ContainsKey($Name)) { $entry.Secrets[$Name].Metadata = $Metadata.Clone(); return }
+    $candidates = if ($Vault) { @(Find-Vault $Vault) } else { @(Get-VaultsInOrder) }
+    foreach ($entry in $candidates) {
+        if ($entry -and $entry.Secrets.ContainsKey($Name)) { $entry.Secrets[$Name].Metadata = $Metadata.Clone(); return }
     }
     Write-Error -Message "The secret $Name was not found." -ErrorId 'SetSecretInfoNotFound' -Category ObjectNotFound
-}
-
-function Get-SecretInfo {
-    [CmdletBinding()]
-    param([Parameter(Position = 0)] [string] $Name = '*', [string] $Vault)
-    foreach ($vaultName in (Get-SearchOrder $Vault $PSCmdlet)) {
-        $entry = Get-VaultOrThrow $vaultName $PSCmdlet
-        foreach ($secretName in @($entry.Secrets.Keys | Sort-Object)) {
-            if ($secretName -notlike $Name) { continue }
-            $metadata = [System.Collections.Generic.Dictionary[string, object]]::new([StringComparer]::OrdinalIgnoreCase)
-            foreach ($key in $entry.Secrets[$secretName].Metadata.Keys) { $metadata[$key] = $entry.Secrets[$secretName].Metadata[$key] }
-            [pscustomobject]@{
-                PSTypeName = 'Microsoft.PowerShell.SecretManagement.SecretInformation'
-                Name       = $secretName
-                Type       = Get-SecretType $entry.Secrets[$secretName].Value
-                VaultName  = $vaultName
-                Metadata   = [System.Collections.ObjectModel.ReadOnlyDictionary[string, object]]::new($metadata)
-            }
-        }
-    }
 }
 
 function Remove-Secret {
     [CmdletBinding()]
     param([Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [string] $Vault)
-    $entry = Get-VaultOrThrow $Vault $PSCmdlet
+    $entry = Find-Vault $Vault
+    if (-not $entry) { Stop-VaultNotFound $Vault $PSCmdlet }
     [void] $entry.Secrets.Remove($Name)
 }
 
+# Reads only the registry: never a vault, so never a prompt or a vault error.
 function Get-SecretVault {
     [CmdletBinding()]
-    param([string] $Name = '*')
-    foreach ($vaultName in $script:Vaults.Keys) {
-        if ($vaultName -notlike $Name) { continue }
+    param([Parameter(Position = 0)] [string] $Name = '*')
+    $found = $false
+    foreach ($entry in @($script:Vaults.Values | Sort-Object { $_.Name.ToUpperInvariant() })) {
+        if ($entry.Name -notlike $Name) { continue }
+        $found = $true
         [pscustomobject]@{
-            PSTypeName = 'Microsoft.PowerShell.SecretManagement.SecretVaultInfo'
-            Name       = $vaultName
-            ModuleName = $script:Vaults[$vaultName].ModuleName
-            IsDefault  = $script:Vaults[$vaultName].IsDefault
+            PSTypeName      = 'Microsoft.PowerShell.SecretManagement.SecretVaultInfo'
+            Name            = $entry.Name
+            ModuleName      = $entry.ModuleName
+            Description     = ''
+            VaultParameters = [System.Collections.ObjectModel.ReadOnlyDictionary[string, object]]::new([System.Collections.Generic.Dictionary[string, object]]::new())
+            IsDefault       = $entry.IsDefault
         }
+    }
+    if (-not $found -and -not [WildcardPattern]::ContainsWildcardCharacters($Name)) {
+        $exception = [System.Management.Automation.ItemNotFoundException]::new("Vault $Name does not exist in registry.")
+        $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new($exception, 'GetSecretVaultNotFound', 'ObjectNotFound', $Name))
     }
 }
 
+# The first vault registered becomes the default even without -DefaultVault.
 function Register-SecretVault {
     [CmdletBinding()]
     param([Parameter(Mandatory)] [string] $Name, [string] $ModuleName = 'Microsoft.PowerShell.SecretStore', [switch] $DefaultVault, [switch] $AllowClobber)
-    if ($DefaultVault -or $script:Vaults.Count -eq 0) { foreach ($v in $script:Vaults.Values) { $v.IsDefault = $false } }
-    $script:Vaults[$Name] = @{ ModuleName = $ModuleName; IsDefault = ($DefaultVault -or $script:Vaults.Count -eq 0); Locked = $false; Password = $null; Secrets = @{} }
+    $makeDefault = $DefaultVault -or $script:Vaults.Count -eq 0
+    if ($makeDefault) { foreach ($v in $script:Vaults.Values) { $v.IsDefault = $false } }
+    $script:Vaults[$Name.ToUpperInvariant()] = @{ Name = $Name; ModuleName = $ModuleName; IsDefault = [bool]$makeDefault; Locked = $false; Password = $null; Interaction = 'None'; Secrets = @{} }
 }
 
+# Unregistering the default vault leaves no default.
 function Unregister-SecretVault {
     [CmdletBinding()]
     param([Parameter(Mandatory)] [string] $Name)
-    $script:Vaults.Remove($Name)
+    $script:Vaults.Remove($Name.ToUpperInvariant())
 }
 
-# Test-only: lock a vault with a password, as SecretStore does after its password timeout.
+function Set-SecretVaultDefault {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [string] $Name)
+    $entry = Find-Vault $Name
+    if (-not $entry) { Stop-VaultNotFound $Name $PSCmdlet }
+    foreach ($v in $script:Vaults.Values) { $v.IsDefault = $false }
+    $entry.IsDefault = $true
+}
+
+# Test-only: lock a SecretStore vault with a password, as after its password timeout. -Interaction
+# Prompt makes it ask for the password (logged as "Prompt <vault>") before failing the same way.
 function Lock-StandInVault {
-    param([Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [securestring] $Password)
-    $entry = $script:Vaults[$Name]
+    param([Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [securestring] $Password, [ValidateSet('None', 'Prompt')] [string] $Interaction = 'None')
+    $entry = Find-Vault $Name
     $entry.Locked = $true
+    $entry.Interaction = $Interaction
     $entry.Password = [System.Net.NetworkCredential]::new('', $Password).Password
 }
 
 function Unlock-SecretVault {
     [CmdletBinding()]
     param([Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [securestring] $Password)
-    $entry = Get-VaultOrThrow $Name $PSCmdlet
-    if ($entry.Password -ne [System.Net.NetworkCredential]::new('', $Password).Password) { throw 'Invalid password.' }
+    $entry = Find-Vault $Name
+    if (-not $entry) { Stop-VaultNotFound $Name $PSCmdlet }
+    if ($entry.Password -ne [System.Net.NetworkCredential]::new('', $Password).Password) {
+        $exception = [System.Management.Automation.PSInvalidOperationException]::new("$($entry.Name) Vault Unlock operation failed with error: Store file integrity check failed. The provided password may be invalid, or store files have become corrupted or have been tampered with.")
+        $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new($exception, 'SecretStoreUnlockFailed', 'InvalidOperation', $Name))
+        return
+    }
     $entry.Locked = $false
 }
 
 function Test-SecretVault {
     [CmdletBinding()]
     param([string] $Name)
-    $null -ne $script:Vaults[$Name] -and -not $script:Vaults[$Name].Locked
+    $entry = Find-Vault $Name
+    $null -ne $entry -and -not $entry.Locked -and $entry.ModuleName -ne 'TestBrokenVault'
 }

@@ -1,0 +1,9 @@
+namespace ITwinAuth.Core;
+
+public enum CredentialSourceKind
+{
+    Direct,
+    Credential,
+    Environment,
+    Vault,
+}
