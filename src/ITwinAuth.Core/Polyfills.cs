@@ -4,14 +4,4 @@ namespace System.Runtime.CompilerServices
 {
     internal static class IsExternalInit { }
 }
-
-namespace System.Diagnostics.CodeAnalysis
-{
-    [AttributeUsage(AttributeTargets.Parameter)]
-    internal sealed class NotNullWhenAttribute : Attribute
-    {
-        public NotNullWhenAttribute(bool returnValue) => ReturnValue = returnValue;
-        public bool ReturnValue { get; }
-    }
-}
 #endif

@@ -118,10 +118,17 @@ public sealed class ApiTests(EmulatorFixture emulator)
         var app = emulator.Register();
         emulator.Arm(new FaultRule { Path = "/users/me", Status = 429, RetryAfterSeconds = 3600, Times = 1 });
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var ex = await Assert.ThrowsAsync<ITwinApiException>(() => Get(Tokens(app), "/users/me"));
-        Assert.Equal("RateLimitExceeded", ex.ErrorId);
-        Assert.Equal(TimeSpan.FromHours(1), ex.RetryAfter);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10));
+        try
+        {
+            var ex = await Assert.ThrowsAsync<ITwinApiException>(() => Get(Tokens(app), "/users/me"));
+            Assert.Equal("RateLimitExceeded", ex.ErrorId);
+            Assert.Equal(TimeSpan.FromHours(1), ex.RetryAfter);
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10));
+        }
+        finally
+        {
+            RateLimitGate.Reset(); // the emulator asked for an hour's pause: the other tests share its host
+        }
     }
 
     [Fact]

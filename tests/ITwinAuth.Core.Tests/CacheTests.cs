@@ -56,8 +56,11 @@ public sealed class CacheTests(EmulatorFixture emulator)
         // A 3 s lifetime: the margin is a tenth (0.3 s); past lifetime minus margin the token is renewed.
         var app = emulator.Register(lifetime: 3);
         var connection = emulator.Connect(app);
+        using var time = new FakeTime();
         var first = await ConnectionTokenSource.AcquireAsync(connection, InlineDispatcher.Instance, false, NullLogSink.Instance, default);
-        await Task.Delay(first.ExpiresIn - TokenCache.MarginFor(first.Lifetime, null) + TimeSpan.FromMilliseconds(50));
+        time.Advance(first.ExpiresIn - TokenCache.MarginFor(first.Lifetime, null) - TimeSpan.FromMilliseconds(50));
+        Assert.True((await ConnectionTokenSource.AcquireAsync(connection, InlineDispatcher.Instance, false, NullLogSink.Instance, default)).FromCache);
+        time.Advance(TimeSpan.FromMilliseconds(100));
         var before = emulator.Stats.TokensIssued;
         var second = await ConnectionTokenSource.AcquireAsync(connection, InlineDispatcher.Instance, false, NullLogSink.Instance, default);
         Assert.False(second.FromCache);

@@ -203,3 +203,73 @@ public sealed class HostileServerTests(EmulatorFixture emulator)
         }
     }
 }
+
+/// <summary>Waits the module would make, measured on a fake clock: nothing here sleeps.</summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class WaitTests(EmulatorFixture emulator)
+{
+    [Fact]
+    public async Task A_60_second_Retry_After_is_waited_in_full_and_shared_with_the_next_request_to_the_host()
+    {
+        var app = emulator.Register();
+        var tokens = new ConnectionTokenSource(emulator.Connect(app), InlineDispatcher.Instance, NullLogSink.Instance);
+        await ApiClient.SendAsync(ApiClient.NewCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"), tokens, null, null), false, NullLogSink.Instance, default);
+        using var time = new FakeTime();
+        emulator.Arm(new FaultRule { Path = "/users/me", Status = 429, RetryAfterSeconds = 60, Times = 1 });
+        var log = new RecordingLog();
+        var result = await ApiClient.SendAsync(ApiClient.NewCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"), tokens, null, null), false, log, default);
+        Assert.True(result.IsSuccess);
+        Assert.Equal(new[] { TimeSpan.FromSeconds(60) }, time.Waits);
+        Assert.Contains(log.Lines, l => l.Contains("rate-limiting this application") && l.Contains("ITwinPlatform-RateLimited-Tier: trial"));
+
+        // A second 429 pauses the host for everyone: another call waits before it sends anything.
+        emulator.Arm(new FaultRule { Path = "/users/me", Status = 429, RetryAfterSeconds = 30, Times = 1 });
+        var paused = ApiClient.NewCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"), tokens, null, null);
+        paused.Retry = new RetryPolicy { MaximumRetryCount = 0 };
+        await Assert.ThrowsAsync<ITwinApiException>(() => ApiClient.SendAsync(paused, false, NullLogSink.Instance, default));
+        var before = emulator.Stats.ApiRequests;
+        time.Advance(TimeSpan.FromSeconds(10));
+        await ApiClient.SendAsync(ApiClient.NewCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"), tokens, null, null), false, NullLogSink.Instance, default);
+        Assert.Equal(before + 1, emulator.Stats.ApiRequests);
+        Assert.InRange(time.Waits[^1].TotalSeconds, 19.5, 20.5);
+    }
+
+    [Fact]
+    public async Task A_wait_that_would_pass_the_deadline_is_not_started()
+    {
+        var app = emulator.Register();
+        var tokens = new ConnectionTokenSource(emulator.Connect(app), InlineDispatcher.Instance, NullLogSink.Instance);
+        await ApiClient.SendAsync(ApiClient.NewCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"), tokens, null, null), false, NullLogSink.Instance, default);
+        using var time = new FakeTime();
+        emulator.Arm(new FaultRule { Path = "/users/me", Status = 503, RetryAfterSeconds = 200, Times = 1 });
+        var log = new RecordingLog();
+        var ex = await Assert.ThrowsAsync<ITwinApiException>(() =>
+            ApiClient.SendAsync(ApiClient.NewCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"), tokens, null, null), false, log, default));
+        Assert.Equal("ServiceUnavailable", ex.ErrorId);
+        Assert.Empty(time.Waits);
+        Assert.Contains(log.Lines, l => l.Contains("would pass the call's 120 s deadline"));
+    }
+
+    [Fact]
+    public async Task Back_off_grows_and_is_bounded_by_the_retry_count()
+    {
+        var app = emulator.Register();
+        var tokens = new ConnectionTokenSource(emulator.Connect(app), InlineDispatcher.Instance, NullLogSink.Instance);
+        await ApiClient.SendAsync(ApiClient.NewCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"), tokens, null, null), false, NullLogSink.Instance, default);
+        using var time = new FakeTime();
+        emulator.Arm(new FaultRule { Path = "/users/me", Status = 503, Times = -1 });
+        try
+        {
+            await Assert.ThrowsAsync<ITwinApiException>(() =>
+                ApiClient.SendAsync(ApiClient.NewCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"), tokens, null, null), false, NullLogSink.Instance, default));
+            var waits = time.Waits;
+            Assert.Equal(RetryPolicy.DefaultMaximumRetryCount, waits.Count);
+            for (var i = 0; i < waits.Count; i++)
+                Assert.InRange(waits[i].TotalMilliseconds, 250 * Math.Pow(2, i), 500 * Math.Pow(2, i)); // half to full of 0.5 s x 2^i
+        }
+        finally
+        {
+            emulator.Host.State.Faults.Clear();
+        }
+    }
+}

@@ -84,12 +84,17 @@ public sealed class EmulatorHost : IAsyncDisposable
             }
             if (tokenEndpoint) state.Stats.IdentityRequested(tokenEndpoint: true);
             if (port == state.ImsPort && path.StartsWithSegments("/.well-known/openid-configuration")) state.Stats.IdentityRequested(tokenEndpoint: false);
-            if (port == state.ApiPort)
+            if (port != state.ApiPort)
             {
-                state.Stats.ApiRequested(Record(http, null));
-                http.Response.Headers["X-Correlation-Id"] = Guid.NewGuid().ToString();
+                await next(http);
+                return;
             }
-            await next(http);
+            state.Stats.ApiRequested(Record(http, null));
+            // The platform's answer carries the client's correlation id when it sent one.
+            http.Response.Headers["X-Correlation-Id"] = http.Request.Headers.TryGetValue("X-Correlation-Id", out var sent) ? sent.ToString() : Guid.NewGuid().ToString();
+            state.Stats.ApiStarted();
+            try { await next(http); }
+            finally { state.Stats.ApiFinished(); }
         });
         app.Use((http, next) => state.Faults.InvokeAsync(http, ctx => next(ctx)));
         app.UseAuthentication();
@@ -144,6 +149,7 @@ public sealed class EmulatorHost : IAsyncDisposable
         http.Request.Headers.ContainsKey("Authorization"),
         http.Request.Headers.Accept.ToString(),
         http.Request.Headers["Prefer"].ToString(),
+        http.Request.Headers["X-Correlation-Id"].ToString(),
         body is null ? null : http.Request.Headers.Select(h => h.Key + ": " + h.Value).ToArray(),
         body);
 

@@ -74,6 +74,20 @@ public sealed class EmulatorStats
 
     public void ConnectionClosed() => Interlocked.Decrement(ref _connectionsOpen);
 
+    /// <summary>API requests being answered right now, and the most at once since the last reset.</summary>
+    private int _apiInFlight;
+    private int _apiInFlightPeak;
+
+    public void ApiStarted()
+    {
+        var now = Interlocked.Increment(ref _apiInFlight);
+        int peak;
+        while (now > (peak = Volatile.Read(ref _apiInFlightPeak)) &&
+               Interlocked.CompareExchange(ref _apiInFlightPeak, now, peak) != peak) { }
+    }
+
+    public void ApiFinished() => Interlocked.Decrement(ref _apiInFlight);
+
     public void Reset()
     {
         Interlocked.Exchange(ref _tokenRequests, 0);
@@ -84,6 +98,7 @@ public sealed class EmulatorStats
         Interlocked.Exchange(ref _discoveryRequests, 0);
         Interlocked.Exchange(ref _connectionsOpened, 0);
         Interlocked.Exchange(ref _connectionsOpenPeak, Volatile.Read(ref _connectionsOpen));
+        Interlocked.Exchange(ref _apiInFlightPeak, Volatile.Read(ref _apiInFlight));
         ForeignRequests.Clear();
         ApiLog.Clear();
     }
@@ -102,6 +117,8 @@ public sealed class EmulatorStats
         connectionsOpened = Volatile.Read(ref _connectionsOpened),
         connectionsOpen = Volatile.Read(ref _connectionsOpen),
         connectionsOpenPeak = Volatile.Read(ref _connectionsOpenPeak),
+        apiInFlight = Volatile.Read(ref _apiInFlight),
+        apiInFlightPeak = Volatile.Read(ref _apiInFlightPeak),
         foreignRequests = ForeignRequests.ToArray(),
         apiLog = ApiLog.ToArray(),
     };
@@ -109,4 +126,4 @@ public sealed class EmulatorStats
 
 /// <summary>One request as a host saw it; Headers and Body are kept for the foreign host only.</summary>
 public sealed record RequestRecord(string Method, string PathAndQuery, bool HadAuthorization, string? Accept, string? Prefer,
-    string[]? Headers = null, string? Body = null);
+    string? CorrelationId = null, string[]? Headers = null, string? Body = null);

@@ -21,7 +21,6 @@ public enum ITwinErrorCategory
     ResourceExists,
     SecurityError,
     NotInstalled,
-    ResourceBusy,
     ReadError,
     InvalidType,
     WriteError,

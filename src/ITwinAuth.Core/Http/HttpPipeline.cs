@@ -47,10 +47,8 @@ public static class HttpPipeline
                 }
                 catch (Exception ex) when (TransportFailures.IsTransport(ex, deadline.Token))
                 {
-                    var failure = TransportFailures.Describe(call, hop, ex, attempt.IsCancellationRequested);
-                    if (await WaitToRetryAsync(call, hop, ++retries, default, started, failure.Message, transport: true, log, deadline.Token).ConfigureAwait(false))
-                        continue;
-                    throw failure;
+                    await RetryOrThrowAsync(call, hop, ex, attempt.IsCancellationRequested, ++retries, started, log, deadline.Token).ConfigureAwait(false);
+                    continue;
                 }
 
                 using (response)
@@ -83,9 +81,7 @@ public static class HttpPipeline
                     }
                     catch (Exception ex) when (TransportFailures.IsTransport(ex, deadline.Token))
                     {
-                        var failure = TransportFailures.Describe(call, hop, ex, attempt.IsCancellationRequested);
-                        if (!await WaitToRetryAsync(call, hop, ++retries, default, started, failure.Message, transport: true, log, deadline.Token).ConfigureAwait(false))
-                            throw failure;
+                        await RetryOrThrowAsync(call, hop, ex, attempt.IsCancellationRequested, ++retries, started, log, deadline.Token).ConfigureAwait(false);
                     }
                 }
             }
@@ -136,6 +132,15 @@ public static class HttpPipeline
     private static bool ShouldRenew(HttpCall call, HttpResponseMessage response, ITwinAccessToken? token, bool renewed) =>
         response.StatusCode == HttpStatusCode.Unauthorized && token is not null && !renewed && call.Tokens!.CanRenew;
 
+    /// <summary>Step: after a network failure or a timed-out attempt, waits to retry, or throws the module's error.</summary>
+    private static async Task RetryOrThrowAsync(HttpCall call, Hop hop, Exception ex, bool attemptTimedOut, int retry, long started,
+        ILogSink log, CancellationToken cancellationToken)
+    {
+        var failure = TransportFailures.Describe(call, hop, ex, attemptTimedOut);
+        if (!await WaitToRetryAsync(call, hop, retry, default, started, failure.Message, transport: true, log, cancellationToken).ConfigureAwait(false))
+            throw failure;
+    }
+
     private static bool IsIdempotent(HttpCall call, Hop hop) => call.Idempotent || RetryPolicy.IsIdempotent(hop.Method);
 
     /// <summary>Step: waits before retry <paramref name="retry"/> if the policy and the deadline allow it; false when not.</summary>
@@ -165,7 +170,7 @@ public static class HttpPipeline
             return false;
         }
         log.Verbose($"{Sentence.Trim(reason)}; waiting {delay.TotalSeconds:0.0} s{(fromServer ? " as Retry-After asks" : " (back-off)")} before retry {retry} of {policy.MaximumRetryCount}.");
-        await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+        await MonotonicClock.DelayAsync(delay, cancellationToken).ConfigureAwait(false);
         return true;
     }
 }

@@ -4,35 +4,6 @@ using System.Threading.Tasks;
 
 namespace ITwinAuth.Core;
 
-/// <summary>What the pager hands its caller, and when.</summary>
-public interface IPageSink
-{
-    /// <summary>Every response, before anything of it is written (-StatusCodeVariable and friends).</summary>
-    Task ResponseAsync(HttpResult result);
-
-    /// <summary>A response that is not a collection page (an error body, an object): written whole; paging ends.</summary>
-    Task WholeAsync(HttpResult result);
-
-    /// <summary>The items of one page after <paramref name="skip"/>, at most <paramref name="take"/>. The
-    /// next page is asked for only when this completes, so the pipeline sets the pace.</summary>
-    Task ItemsAsync(Page page, int skip, int take, string progress);
-}
-
-/// <summary>How a listing ended.</summary>
-public sealed class PagingOutcome
-{
-    public int Pages { get; internal set; }
-    public ulong Skipped { get; internal set; }
-    public ulong Written { get; internal set; }
-
-    /// <summary>The listing's last page was reached (no next link), rather than -First or an error.</summary>
-    public bool Complete { get; internal set; }
-
-    /// <summary>The X-Max-Return cap the listing stopped at, when it did: the API returns no more than
-    /// that many in all, unless the request raises it.</summary>
-    public int? StoppedAtCap { get; internal set; }
-}
-
 /// <summary>
 /// Follows _links.next from the first page to the last, whatever the paging style behind the link
 /// ($skip, continuationToken...): -Skip and -First counted in items across pages, the next link

@@ -39,7 +39,7 @@ public static class RateLimitGate
             return Task.CompletedTask;
         }
         log.Verbose($"{origin} asked this application to slow down: waiting {left.TotalSeconds:0.0} s before sending.");
-        return Task.Delay(left, cancellationToken);
+        return MonotonicClock.DelayAsync(left, cancellationToken);
     }
 
     /// <summary>Forgets every pause (module removal).</summary>

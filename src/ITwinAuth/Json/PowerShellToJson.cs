@@ -27,7 +27,7 @@ internal static class PowerShellToJson
     {
         if (depth > MaximumDepth)
             throw Refuse($"it nests deeper than {MaximumDepth} levels (a cycle?)");
-        if (value is PSObject wrapped && wrapped.BaseObject is not PSCustomObject) value = wrapped.BaseObject;
+        value = PowerShellValues.Unwrap(value);
 
         switch (value)
         {

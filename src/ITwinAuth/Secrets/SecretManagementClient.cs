@@ -210,5 +210,5 @@ internal static class SecretManagementClient
 
     /// <summary>A result's Name, whether the vault gave a string or a PSObject around one.</summary>
     private static string? NameOf(PSObject? result) =>
-        result?.Properties["Name"]?.Value is { } value ? (value is PSObject wrapped ? wrapped.BaseObject : value) as string : null;
+        result?.Properties["Name"]?.Value is { } value ? PowerShellValues.Unwrap(value) as string : null;
 }

@@ -100,7 +100,7 @@ internal sealed class VaultCredentialSource : CredentialSource
     {
         foreach (DictionaryEntry entry in table)
             if (string.Equals(entry.Key?.ToString(), key, StringComparison.OrdinalIgnoreCase))
-                return entry.Value is PSObject wrapped ? wrapped.BaseObject : entry.Value;
+                return PowerShellValues.Unwrap(entry.Value);
         return null;
     }
 
