@@ -13,7 +13,11 @@ function Start-ITwinEmulator {
         throw "The emulator was not found at '$EmulatorPath'; run ./build.ps1 -Task Build first."
     }
     $info = [Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($a in @($EmulatorPath, '--token-lifetime', $TokenLifetime, '--itwins', $ITwinCount)) { $info.ArgumentList.Add([string]$a) }
+    # The emulator runs until stopped; --exit-on-stdin-close makes closing its stdin the way to stop
+    # it, so that it also ends if this process dies without cleaning up.
+    foreach ($a in @($EmulatorPath, '--token-lifetime', $TokenLifetime, '--itwins', $ITwinCount, '--env', 'none', '--exit-on-stdin-close')) {
+        $info.ArgumentList.Add([string]$a)
+    }
     $info.RedirectStandardInput = $true
     $info.RedirectStandardOutput = $true
     $info.RedirectStandardError = $true
