@@ -137,6 +137,13 @@ function Install-TestTools {
 }
 
 function Invoke-Test {
+    # What git sees before anything runs: the last Pester test checks the run left it so.
+    $status = if (Get-Command git -ErrorAction Ignore) { @(git -C $root status --porcelain --untracked-files=all 2>$null) -join "`n" }
+    $env:ITWINAUTH_GIT_STATUS_BEFORE = if ($status) { $status } else { 'none' }
+    try { Invoke-TestRun } finally { Remove-Item Env:ITWINAUTH_GIT_STATUS_BEFORE -ErrorAction Ignore }
+}
+
+function Invoke-TestRun {
     # The package too: the install tests install it from a local repository.
     Invoke-Package
     $results = Join-Path $output 'test-results'
