@@ -55,11 +55,11 @@ Import-Module (Join-Path $root 'tests/ChildPwsh.psm1') -Force
 # leave, and the help only when the docs or the build are newer than it.
 $buildStamp = Join-Path $output '.build.stamp'
 
-function Get-NewestWrite([string[]] $Path) {
+function Get-NewestWrite([string[]] $Path, [string] $Include = '.') {
     $newest = [datetime]::MinValue
     foreach ($item in $Path) {
         if (Test-Path $item -PathType Leaf) { $files = @($item) }
-        elseif (Test-Path $item) { $files = [IO.Directory]::EnumerateFiles($item, '*', [IO.SearchOption]::AllDirectories) }
+        elseif (Test-Path $item) { $files = [IO.Directory]::EnumerateFiles($item, '*', [IO.SearchOption]::AllDirectories) | Where-Object { $_ -match $Include } }
         else { continue }
         foreach ($file in $files) {
             if ($file -match '[\\/](bin|obj)[\\/]') { continue }
@@ -70,8 +70,8 @@ function Get-NewestWrite([string[]] $Path) {
     $newest
 }
 
-function Test-UpToDate([string] $Target, [string[]] $Source) {
-    (Test-Path $Target) -and [IO.File]::GetLastWriteTimeUtc($Target) -ge (Get-NewestWrite $Source)
+function Test-UpToDate([string] $Target, [string[]] $Source, [string] $Include = '.') {
+    (Test-Path $Target) -and [IO.File]::GetLastWriteTimeUtc($Target) -ge (Get-NewestWrite $Source $Include)
 }
 
 function Copy-IfChanged([string] $Path, [string] $Destination) {
@@ -83,7 +83,7 @@ function Copy-IfChanged([string] $Path, [string] $Destination) {
 function Invoke-Build {
     $sources = @('src', 'tests/ITwinAuth.Emulator', 'tests/ITwinAuth.Core.Tests', 'Directory.Build.props', 'ITwinAuth.sln', 'ITwinAuth.psd1') |
         ForEach-Object { Join-Path $root $_ }
-    $built = (Test-UpToDate $buildStamp $sources) -and (Get-Content $buildStamp -Raw).Trim() -eq "$version $Configuration" -and
+    $built = (Test-UpToDate $buildStamp $sources '\.(cs|csproj|props|targets|resx|json)$') -and (Get-Content $buildStamp -Raw).Trim() -eq "$version $Configuration" -and
         (Test-Path (Join-Path $moduleRoot 'bin/net6.0/ITwinAuth.dll')) -and (Test-Path $emulatorDll)
     if ($built) {
         Write-Host "ITwinAuth $version ($Configuration): assemblies up to date" -ForegroundColor Cyan
