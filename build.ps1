@@ -3,10 +3,14 @@
 .SYNOPSIS
     Builds, tests, packages and demonstrates ITwinAuth.
 .DESCRIPTION
-    Build   lays out the module in output/ITwinAuth/<version>/ (manifest, both builds, format file, help).
+    Build   lays out the module in output/ITwinAuth/<version>/ (manifest, both builds, format file, help);
+            steps whose inputs are older than their outputs are skipped.
     Test    builds, runs the xUnit tests of the core against the emulator, then Pester against the built
             module and the emulator; prints a summary and exits non-zero on any failure.
-    Package publishes the built module to a temporary local repository: output/ITwinAuth.<version>.nupkg.
+    Package publishes the built module to a temporary local repository: output/ITwinAuth.<version>.nupkg,
+            and packs the emulator as the .NET tool itwin-emulator: output/ITwinAuth.Emulator.<version>.nupkg.
+    Shell   starts the emulator and opens a pwsh with the built module imported and signed in to it;
+            the emulator stops when that shell exits. -ShellCommand runs a command there instead.
     Demo    runs Bentley's "Authorize Service Application" tutorial end to end against the emulator.
     Bench   runs the benchmarks (bench/) and writes bench/results.md.
     Tools (Pester) are fetched from NuGet into output/tools, never into your module path.
@@ -15,14 +19,17 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Package', 'Demo', 'Bench')]
+    [ValidateSet('Build', 'Test', 'Package', 'Demo', 'Bench', 'Shell')]
     [string] $Task = 'Build',
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
     # Pester tag filter, e.g. -Tag Cache
     [string[]] $Tag,
     # Bench: a short smoke pass instead of the full measurement.
-    [switch] $Quick
+    [switch] $Quick,
+    # Shell: run this command in the signed-in shell and exit with its result, instead of staying
+    # interactive (how CI drives the Shell task).
+    [string] $ShellCommand
 )
 
 $ErrorActionPreference = 'Stop'
@@ -44,37 +51,79 @@ function Invoke-Native {
 
 Import-Module (Join-Path $root 'tests/ChildPwsh.psm1') -Force
 
-function Invoke-Build {
-    Write-Host "Building ITwinAuth $version ($Configuration)" -ForegroundColor Cyan
-    Invoke-Native dotnet @('build', (Join-Path $root 'ITwinAuth.sln'), '-c', $Configuration, "-p:Version=$version", '--nologo', '-v:q', '-clp:NoSummary')
+# Incremental: the compile and layout steps run only when a source is newer than the stamp they
+# leave, and the help only when the docs or the build are newer than it.
+$buildStamp = Join-Path $output '.build.stamp'
 
-    if (Test-Path $moduleRoot) { Remove-Item $moduleRoot -Recurse -Force }
-    New-Item -ItemType Directory -Path $moduleRoot | Out-Null
-    foreach ($framework in $frameworks) {
-        $publish = Join-Path $output 'publish' $framework
-        if (Test-Path $publish) { Remove-Item $publish -Recurse -Force }
-        Invoke-Native dotnet @('publish', (Join-Path $root 'src/ITwinAuth/ITwinAuth.csproj'), '-c', $Configuration, '-f', $framework,
-            "-p:Version=$version", '-o', $publish, '--no-build', '--nologo', '-v:q')
-        $bin = Join-Path $moduleRoot 'bin' $framework
-        New-Item -ItemType Directory -Path $bin | Out-Null
-        Get-ChildItem $publish -Filter 'ITwinAuth*.dll' | Copy-Item -Destination $bin
-        # Third-party assemblies go to a private folder that only ITwinAuth's resolve handler reads.
-        $others = @(Get-ChildItem $publish -Filter *.dll | Where-Object Name -notlike 'ITwinAuth*')
-        if ($others) {
-            New-Item -ItemType Directory -Path (Join-Path $bin 'dependencies') | Out-Null
-            $others | Copy-Item -Destination (Join-Path $bin 'dependencies')
+function Get-NewestWrite([string[]] $Path, [string] $Include = '.') {
+    $newest = [datetime]::MinValue
+    foreach ($item in $Path) {
+        if (Test-Path $item -PathType Leaf) { $files = @($item) }
+        elseif (Test-Path $item) { $files = [IO.Directory]::EnumerateFiles($item, '*', [IO.SearchOption]::AllDirectories) | Where-Object { $_ -match $Include } }
+        else { continue }
+        foreach ($file in $files) {
+            if ($file -match '[\\/](bin|obj)[\\/]') { continue }
+            $time = [IO.File]::GetLastWriteTimeUtc($file)
+            if ($time -gt $newest) { $newest = $time }
         }
+    }
+    $newest
+}
+
+function Test-UpToDate([string] $Target, [string[]] $Source, [string] $Include = '.') {
+    (Test-Path $Target) -and [IO.File]::GetLastWriteTimeUtc($Target) -ge (Get-NewestWrite $Source $Include)
+}
+
+function Copy-IfChanged([string] $Path, [string] $Destination) {
+    $target = Join-Path $Destination (Split-Path $Path -Leaf)
+    if ((Test-Path $target) -and (Get-FileHash $Path).Hash -eq (Get-FileHash $target).Hash) { return }
+    Copy-Item $Path $target -Force
+}
+
+function Invoke-Build {
+    $sources = @('src', 'tests/ITwinAuth.Emulator', 'tests/ITwinAuth.Core.Tests', 'Directory.Build.props', 'ITwinAuth.sln', 'ITwinAuth.psd1') |
+        ForEach-Object { Join-Path $root $_ }
+    $built = (Test-UpToDate $buildStamp $sources '\.(cs|csproj|props|targets|resx|json)$') -and (Get-Content $buildStamp -Raw).Trim() -eq "$version $Configuration" -and
+        (Test-Path (Join-Path $moduleRoot 'bin/net6.0/ITwinAuth.dll')) -and (Test-Path $emulatorDll)
+    if ($built) {
+        Write-Host "ITwinAuth $version ($Configuration): assemblies up to date" -ForegroundColor Cyan
+    }
+    else {
+        Write-Host "Building ITwinAuth $version ($Configuration)" -ForegroundColor Cyan
+        Invoke-Native dotnet @('build', (Join-Path $root 'ITwinAuth.sln'), '-c', $Configuration, "-p:Version=$version", '--nologo', '-v:q', '-clp:NoSummary')
+        foreach ($framework in $frameworks) {
+            $publish = Join-Path $output 'publish' $framework
+            if (Test-Path $publish) { Remove-Item $publish -Recurse -Force }
+            Invoke-Native dotnet @('publish', (Join-Path $root 'src/ITwinAuth/ITwinAuth.csproj'), '-c', $Configuration, '-f', $framework,
+                "-p:Version=$version", '-o', $publish, '--no-build', '--nologo', '-v:q', '-clp:NoSummary')
+            $bin = Join-Path $moduleRoot 'bin' $framework
+            if (Test-Path $bin) { Remove-Item $bin -Recurse -Force }
+            New-Item -ItemType Directory -Path $bin | Out-Null
+            Get-ChildItem $publish -Filter 'ITwinAuth*.dll' | Copy-Item -Destination $bin
+            # Third-party assemblies go to a private folder that only ITwinAuth's resolve handler reads.
+            $others = @(Get-ChildItem $publish -Filter *.dll | Where-Object Name -notlike 'ITwinAuth*')
+            if ($others) {
+                New-Item -ItemType Directory -Path (Join-Path $bin 'dependencies') | Out-Null
+                $others | Copy-Item -Destination (Join-Path $bin 'dependencies')
+            }
+        }
+        Set-Content -Path $buildStamp -Value "$version $Configuration"
     }
     # The built manifest carries this version's CHANGELOG section as its release notes.
     $changelog = (Get-Content (Join-Path $root 'CHANGELOG.md') -Raw) -replace "`r`n", "`n"
     if ($changelog -notmatch "(?ms)^## $([regex]::Escape($version))\s*\n(.*?)(?=^## |\z)") { throw "CHANGELOG.md has no '## $version' section." }
     $notes = $Matches[1].Trim() -replace "'", "''"
     $manifest = (Get-Content (Join-Path $root 'ITwinAuth.psd1') -Raw) -replace "ReleaseNotes\s*=\s*'[^']*'", "ReleaseNotes = '$notes'"
-    Set-Content -Path (Join-Path $moduleRoot 'ITwinAuth.psd1') -Value $manifest -NoNewline
-    Copy-Item (Join-Path $root 'LICENSE') $moduleRoot
-    Copy-Item (Join-Path $root 'src/ITwinAuth.psm1'), (Join-Path $root 'src/ITwinAuth.Format.ps1xml') $moduleRoot
+    $builtManifest = Join-Path $moduleRoot 'ITwinAuth.psd1'
+    if (-not (Test-Path $builtManifest) -or (Get-Content $builtManifest -Raw) -cne $manifest) {
+        Set-Content -Path $builtManifest -Value $manifest -NoNewline
+    }
+    foreach ($file in 'LICENSE', 'src/ITwinAuth.psm1', 'src/ITwinAuth.Format.ps1xml') { Copy-IfChanged (Join-Path $root $file) $moduleRoot }
     $helpBuilder = Join-Path $root 'docs/Build-Help.ps1'
-    if (Test-Path $helpBuilder) { & $helpBuilder -DocsPath (Join-Path $root 'docs') -ModulePath $moduleRoot }
+    $helpFile = Join-Path $moduleRoot 'en-US/ITwinAuth.dll-Help.xml'
+    if (-not (Test-UpToDate $helpFile @((Join-Path $root 'docs'), $buildStamp))) {
+        & $helpBuilder -DocsPath (Join-Path $root 'docs') -ModulePath $moduleRoot
+    }
     Write-Host "Built $moduleRoot" -ForegroundColor Green
 }
 
@@ -88,6 +137,13 @@ function Install-TestTools {
 }
 
 function Invoke-Test {
+    # What git sees before anything runs: the last Pester test checks the run left it so.
+    $status = if (Get-Command git -ErrorAction Ignore) { @(git -C $root status --porcelain --untracked-files=all 2>$null) -join "`n" }
+    $env:ITWINAUTH_GIT_STATUS_BEFORE = if ($status) { $status } else { 'none' }
+    try { Invoke-TestRun } finally { Remove-Item Env:ITWINAUTH_GIT_STATUS_BEFORE -ErrorAction Ignore }
+}
+
+function Invoke-TestRun {
     # The package too: the install tests install it from a local repository.
     Invoke-Package
     $results = Join-Path $output 'test-results'
@@ -135,20 +191,87 @@ function Invoke-Demo {
 
 function Invoke-Package {
     Invoke-Build
-    $repositoryPath = Join-Path $output 'repository'
-    if (Test-Path $repositoryPath) { Remove-Item $repositoryPath -Recurse -Force }
-    New-Item -ItemType Directory -Path $repositoryPath | Out-Null
-    $name = "ITwinAuthBuild-$PID"
-    Register-PSResourceRepository -Name $name -Uri $repositoryPath -Trusted
+    $package = Join-Path $output "ITwinAuth.$version.nupkg"
+    if (Test-UpToDate $package $moduleRoot) {
+        Write-Host "Up to date: $package" -ForegroundColor Green
+    }
+    else {
+        $repositoryPath = Join-Path $output 'repository'
+        if (Test-Path $repositoryPath) { Remove-Item $repositoryPath -Recurse -Force }
+        New-Item -ItemType Directory -Path $repositoryPath | Out-Null
+        $name = "ITwinAuthBuild-$PID"
+        Register-PSResourceRepository -Name $name -Uri $repositoryPath -Trusted
+        try {
+            Publish-PSResource -Path $moduleRoot -Repository $name -SkipDependenciesCheck
+        }
+        finally {
+            Unregister-PSResourceRepository -Name $name
+        }
+        Copy-Item (Join-Path $repositoryPath "ITwinAuth.$version.nupkg") $package -Force
+        Write-Host "Packaged $package" -ForegroundColor Green
+    }
+
+    # The emulator as a .NET tool (command itwin-emulator), for users' own pipelines.
+    $tool = Join-Path $output "ITwinAuth.Emulator.$version.nupkg"
+    if (Test-UpToDate $tool $buildStamp) {
+        Write-Host "Up to date: $tool" -ForegroundColor Green
+    }
+    else {
+        Invoke-Native dotnet @('pack', (Join-Path $root 'tests/ITwinAuth.Emulator/ITwinAuth.Emulator.csproj'), '-c', $Configuration,
+            "-p:Version=$version", '-o', $output, '--no-build', '--nologo', '-v:q')
+        Write-Host "Packaged $tool" -ForegroundColor Green
+    }
+}
+
+# A signed-in shell: the built module, the emulator, a registered app, and a child pwsh that has
+# signed in. The emulator stops when the shell exits (it also stops if this process dies: it
+# watches its standard input, which only this process holds).
+function Invoke-Shell {
+    Invoke-Build
+    Import-Module (Join-Path $root 'tests/Emulator.psm1') -Force
+    $emulator = Start-ITwinEmulator -EmulatorPath $emulatorDll
     try {
-        Publish-PSResource -Path $moduleRoot -Repository $name -SkipDependenciesCheck
+        $app = Register-EmulatorApp -Emulator $emulator -ClientId 'service-shell' -Scopes 'itwin-platform'
+        $settings = [ordered]@{
+            ITWIN_CLIENT_ID = $app.client_id; ITWIN_CLIENT_SECRET = $app.client_secret; ITWIN_SCOPE = $app.scope
+            ITWIN_AUTHORITY = $emulator.Authority; ITWIN_API_BASE_URI = $emulator.ApiBaseUri
+        }
+        $manifest = Join-Path $moduleRoot 'ITwinAuth.psd1'
+        $startup = @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$($manifest -replace "'", "''")'
+Get-ITwinServiceToken | Format-Table | Out-Host
+`$ErrorActionPreference = 'Continue'
+function global:prompt { "[itwin-emulator] PS `$(`$executionContext.SessionState.Path.CurrentLocation)> " }
+Write-Host 'Signed in to the iTwin emulator as $($app.client_id) (ITWIN_* are set in this shell). Try:' -ForegroundColor Green
+Write-Host '  Get-ITwinMe'
+Write-Host '  Invoke-ITwinRequest -Path /itwins -First 5 | Format-Table displayName, number, id'
+Write-Host "  Invoke-ITwinRequest -Method Post -Path /itwins -Body @{ displayName = 'My iTwin'; class = 'Endeavor'; subClass = 'Project' }"
+Write-Host 'Type exit to leave; the emulator stops with this shell.' -ForegroundColor Green
+"@
+        $arguments = @('-NoLogo', '-NoProfile')
+        if ($ShellCommand) {
+            $arguments += @('-NonInteractive', '-Command', "$startup`n`$ErrorActionPreference = 'Stop'`n$ShellCommand")
+        }
+        else {
+            $arguments += @('-NoExit', '-Command', $startup)
+        }
+        $saved = @{}
+        foreach ($name in $settings.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $settings[$name]) }
+        try {
+            $pwsh = Get-PwshCommand
+            & $pwsh[0] @($pwsh | Select-Object -Skip 1) @arguments
+            $shellExit = $LASTEXITCODE
+        }
+        finally {
+            foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+        }
     }
     finally {
-        Unregister-PSResourceRepository -Name $name
+        Stop-ITwinEmulator -Emulator $emulator
+        Write-Host "The emulator has stopped (exited: $($emulator.Process.HasExited))." -ForegroundColor Cyan
     }
-    $package = Get-ChildItem $repositoryPath -Filter "ITwinAuth.$version.nupkg"
-    Copy-Item $package.FullName (Join-Path $output $package.Name) -Force
-    Write-Host "Packaged $(Join-Path $output $package.Name)" -ForegroundColor Green
+    if ($shellExit -ne 0) { throw "The shell exited with code $shellExit." }
 }
 
 function Invoke-Bench {
@@ -167,4 +290,5 @@ switch ($Task) {
     'Package' { Invoke-Package }
     'Demo' { Invoke-Demo }
     'Bench' { Invoke-Bench }
+    'Shell' { Invoke-Shell }
 }

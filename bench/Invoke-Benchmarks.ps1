@@ -61,6 +61,9 @@ function Invoke-FreshPwsh([string] $Command, [hashtable] $Environment = @{}) {
     $run.Output
 }
 
+# Progress on the way (the smoke pass takes about 20 s; a full run minutes): one line per step.
+function Write-BenchStep([int] $Step, [string] $Name) { Write-Host "[$Step/6] measuring $Name..." }
+
 $rows = [System.Collections.Generic.List[object]]::new()
 function Add-Row([string] $Scenario, [string] $Ours, [string] $Theirs, [string] $Ratio, [string] $Target, [bool] $Met) {
     $rows.Add([pscustomobject]@{ Scenario = $Scenario; ITwinAuth = $Ours; Alternative = $Theirs; Ratio = $Ratio; Target = $Target; Met = $(if ($Met) { 'yes' } else { 'NO' }) })
@@ -79,6 +82,7 @@ try {
     $client = [Net.Http.HttpClient]::new()
 
     # 1. Per request ------------------------------------------------------------------------------
+    Write-BenchStep 1 'per request'
     $perRequest = Measure-SideBySide -Rounds $size.Rounds -PerRound $size.PerRound -Warmup $size.Warmup -Contenders ([ordered]@{
             ITwinAuth       = { $null = Invoke-ITwinRequest -Path /users/me }
             InvokeRestMethod = { $null = Invoke-RestMethod -Uri $meUri -Headers $headers }
@@ -96,6 +100,7 @@ try {
     Add-Row 'Per request: vs raw HttpClient' ('{0:N3} ms' -f $perRequest.ITwinAuth) ('HttpClient {0:N3} ms' -f $perRequest.HttpClient) ('{0:N2}x the wire' -f $vsWire) '<= 1.5x' ($vsWire -le 1.5)
 
     # 2. Paging ---------------------------------------------------------------------------------
+    Write-BenchStep 2 'paging'
     $pages = $size.PagingItems / 100
     $paging = Measure-SideBySide -Rounds $size.PagingRounds -PerRound 1 -Warmup 1 -Contenders ([ordered]@{
             ITwinAuth       = { $script:pagedCount = (Invoke-ITwinRequest -Path /itwins -Query @{ '$top' = 100 } -All | Measure-Object).Count }
@@ -143,6 +148,7 @@ if (`$n -ne $count) { throw "counted `$n" }
     Add-Row "Paging: peak memory $($size.MemoryLarge / 1000)k vs $($size.MemorySmall / 1000)k items" ('{0:N0} MB vs {1:N0} MB' -f ($memory[$size.MemoryLarge] / 1MB), ($memory[$size.MemorySmall] / 1MB)) '' ('{0:N2}x' -f $memoryRatio) '<= 1.2x' ($memoryRatio -le 1.2)
 
     # 3. Cache hit ------------------------------------------------------------------------------
+    Write-BenchStep 3 'cache hits'
     Get-ITwinServiceToken @signIn | Out-Null
     $before = (Get-EmulatorStats $emulator).tokenRequests
     $watch = [Diagnostics.Stopwatch]::StartNew()
@@ -156,6 +162,7 @@ if (`$n -ne $count) { throw "counted `$n" }
     Add-Row "Cache hit: $($size.CacheHits) warm calls" ('{0:N0} us a call, {1} requests' -f $hitMicroseconds, $hitRequests) ('one cold call {0:N1} ms' -f $coldMilliseconds) ('{0:N0}x' -f ($coldMilliseconds * 1000 / $hitMicroseconds)) '0 token requests' ($hitRequests -eq 0)
 
     # 4. Cold concurrency -------------------------------------------------------------------------
+    Write-BenchStep 4 'cold concurrency'
     $coldApp = Register-EmulatorApp -Emulator $emulator
     $before = (Get-EmulatorStats $emulator).tokensIssued
     $null = 1..$size.Parallel | ForEach-Object -ThrottleLimit $size.Parallel -Parallel {
@@ -180,6 +187,7 @@ if (`$n -ne $count) { throw "counted `$n" }
     Add-Row "Cold: $($size.Parallel) runspaces at once" "$ourRequests token request(s)" $nodeText '' 'exactly 1 request' ($ourRequests -eq 1)
 
     # 5. Start-up -------------------------------------------------------------------------------
+    Write-BenchStep 5 'start-up'
     $importOurs = foreach ($run in 1..$size.StartupRuns) {
         [double](Invoke-FreshPwsh -Command "`$w = [Diagnostics.Stopwatch]::StartNew(); Import-Module '$ModulePath'; [Console]::WriteLine(`$w.Elapsed.TotalMilliseconds)").Trim()
     }
@@ -190,6 +198,7 @@ if (`$n -ne $count) { throw "counted `$n" }
     Add-Row 'Start-up: Import-Module' ('{0:N0} ms' -f $ours) ('Microsoft.PowerShell.Utility {0:N0} ms' -f $theirs) ('{0:N2}x' -f ($ours / $theirs)) '< 250 ms (ours)' ($ours -lt 250)
 
     # 6. Token request overhead -------------------------------------------------------------------
+    Write-BenchStep 6 'token requests'
     $tokenEndpoint = "$($emulator.Authority)/connect/token"
     $tokens = Measure-SideBySide -Rounds $size.TokenRounds -PerRound $size.TokenPerRound -Warmup 3 -Contenders ([ordered]@{
             ITwinAuth  = { $null = Get-ITwinServiceToken @signIn -Force }

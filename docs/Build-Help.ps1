@@ -79,12 +79,18 @@ function Add-Paragraphs($Writer, [string[]] $Paragraphs) {
     $Writer.WriteEndElement()
 }
 
-function Get-TypeName([type] $Type) {
-    if ($Type.IsGenericType -and $Type.GetGenericTypeDefinition() -eq [Nullable`1]) { $Type = $Type.GetGenericArguments()[0] }
-    $Type.FullName
+# A parameter's real type: int? is shown as Int32, never Nullable`1.
+function Get-ParameterType([type] $Type) {
+    if ($Type.IsGenericType -and $Type.GetGenericTypeDefinition() -eq [Nullable`1]) { return $Type.GetGenericArguments()[0] }
+    $Type
 }
 
-function Add-Parameter($Writer, $Parameter, $SetParameter, [hashtable] $Docs) {
+function Get-TypeName([type] $Type) { (Get-ParameterType $Type).FullName }
+
+# Where the help lives online: Get-Help -Online opens it.
+$onlineBase = 'https://github.com/itwinauth/ITwinAuth/blob/main/docs'
+
+function Add-Parameter($Writer, $Parameter, $SetParameter, [hashtable] $Docs, [int] $Position = $SetParameter.Position) {
     $doc = $Docs[$Parameter.Name]
     if (-not $doc) { throw "docs: parameter -$($Parameter.Name) of $($script:CurrentCommand) is not documented." }
     $pipeline = @()
@@ -95,7 +101,7 @@ function Add-Parameter($Writer, $Parameter, $SetParameter, [hashtable] $Docs) {
     $Writer.WriteAttributeString('variableLength', ([string]$Parameter.ParameterType.IsArray).ToLowerInvariant())
     $Writer.WriteAttributeString('globbing', 'false')
     $Writer.WriteAttributeString('pipelineInput', $(if ($pipeline) { "True ($($pipeline -join ', '))" } else { 'False' }))
-    $Writer.WriteAttributeString('position', $(if ($SetParameter.Position -ge 0) { [string]$SetParameter.Position } else { 'named' }))
+    $Writer.WriteAttributeString('position', $(if ($Position -ge 0) { [string]$Position } else { 'named' }))
     $Writer.WriteAttributeString('aliases', $(if ($Parameter.Aliases.Count) { $Parameter.Aliases -join ', ' } else { 'none' }))
     Add-Element $Writer 'maml' 'name' $maml $Parameter.Name
     Add-Paragraphs $Writer (ConvertTo-Paragraphs $doc.Description)
@@ -103,7 +109,7 @@ function Add-Parameter($Writer, $Parameter, $SetParameter, [hashtable] $Docs) {
         $Writer.WriteStartElement('command', 'parameterValue', $command)
         $Writer.WriteAttributeString('required', 'true')
         $Writer.WriteAttributeString('variableLength', 'false')
-        $Writer.WriteString($Parameter.ParameterType.Name)
+        $Writer.WriteString((Get-ParameterType $Parameter.ParameterType).Name)
         $Writer.WriteEndElement()
     }
     $Writer.WriteStartElement('dev', 'type', $dev)
@@ -175,8 +181,11 @@ foreach ($cmdlet in ($module.ExportedCmdlets.Values | Sort-Object Name)) {
 
     $writer.WriteStartElement('command', 'parameters', $command)
     foreach ($parameter in ($cmdlet.Parameters.Values | Where-Object Name -notin $common | Sort-Object Name)) {
-        $first = $cmdlet.ParameterSets.Parameters | Where-Object Name -eq $parameter.Name | Select-Object -First 1
-        Add-Parameter $writer $parameter $first $parameterDocs
+        $inSets = @($cmdlet.ParameterSets.Parameters | Where-Object Name -eq $parameter.Name)
+        # Positional in any set: the parameter's own block says so (the syntax shows it per set).
+        $positional = @($inSets | Where-Object Position -ge 0)
+        $position = if ($positional) { $positional[0].Position } else { -1 }
+        Add-Parameter $writer $parameter $inSets[0] $parameterDocs -Position $position
     }
     $writer.WriteEndElement()
 
@@ -205,7 +214,9 @@ foreach ($cmdlet in ($module.ExportedCmdlets.Values | Sort-Object Name)) {
     $writer.WriteStartElement('command', 'examples', $command)
     foreach ($example in $examples) {
         $writer.WriteStartElement('command', 'example', $command)
-        Add-Element $writer 'maml' 'title' $maml "-------------------------- $($example.Title) --------------------------"
+        # Every header the same width, so that they line up in Get-Help's output.
+        $title = "---------- $($example.Title) "
+        Add-Element $writer 'maml' 'title' $maml ($title + '-' * [Math]::Max(10, 100 - $title.Length))
         Add-Element $writer 'dev' 'code' $dev $example.Code
         $writer.WriteStartElement('dev', 'remarks', $dev)
         foreach ($p in (ConvertTo-Paragraphs $example.Remarks)) { Add-Element $writer 'maml' 'para' $maml $p }
@@ -214,8 +225,12 @@ foreach ($cmdlet in ($module.ExportedCmdlets.Values | Sort-Object Name)) {
     }
     $writer.WriteEndElement()
 
+    $writer.WriteStartElement('command', 'relatedLinks', $command)
+    $writer.WriteStartElement('maml', 'navigationLink', $maml)
+    Add-Element $writer 'maml' 'linkText' $maml 'Online Version:'
+    Add-Element $writer 'maml' 'uri' $maml "$onlineBase/$($cmdlet.Name).md"
+    $writer.WriteEndElement()
     if ($doc.Contains('RELATED LINKS')) {
-        $writer.WriteStartElement('command', 'relatedLinks', $command)
         foreach ($line in ($doc['RELATED LINKS'] -split "`n" | Where-Object { $_.Trim() })) {
             $writer.WriteStartElement('maml', 'navigationLink', $maml)
             $link = $line.Trim().TrimStart('-', '*', ' ') -replace '\[([^\]]+)\]\(([^)]*)\)', '$1|$2'
@@ -224,8 +239,8 @@ foreach ($cmdlet in ($module.ExportedCmdlets.Values | Sort-Object Name)) {
             Add-Element $writer 'maml' 'uri' $maml $(if ($parts.Count -gt 1) { $parts[1] } else { '' })
             $writer.WriteEndElement()
         }
-        $writer.WriteEndElement()
     }
+    $writer.WriteEndElement()
     $writer.WriteEndElement()
 }
 $writer.WriteEndElement()

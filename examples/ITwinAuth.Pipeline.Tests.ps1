@@ -4,7 +4,15 @@
 # store (ITWIN_CLIENT_ID and ITWIN_CLIENT_SECRET, e.g. GitHub Actions secrets), then call the
 # platform. Unit tests mock ITwinAuth's cmdlets, so they need no platform and no secret.
 #
-#   Invoke-Pester ./ITwinAuth.Pipeline.Tests.ps1
+# Run it so that a failed test fails the pipeline step (exit code 1): -CI also writes
+# testResults.xml (NUnit) in the current folder for the pipeline's test tab.
+#
+#   pwsh -NonInteractive -Command 'Invoke-Pester -CI -Path ./ITwinAuth.Pipeline.Tests.ps1'
+#
+# Plain 'Invoke-Pester ./ITwinAuth.Pipeline.Tests.ps1' exits 0 even when tests fail.
+# Pester 5 is a module from the PowerShell Gallery: Install-Module Pester -MinimumVersion 5.5
+# (Windows PowerShell 5.1 ships Pester 3.4, which cannot run this file). To run it offline
+# against the iTwin emulator tool, see Invoke-OfflinePipeline.ps1 beside this file.
 
 BeforeAll {
     Import-Module ITwinAuth

@@ -13,16 +13,26 @@ function Start-ITwinEmulator {
         throw "The emulator was not found at '$EmulatorPath'; run ./build.ps1 -Task Build first."
     }
     $info = [Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($a in @($EmulatorPath, '--token-lifetime', $TokenLifetime, '--itwins', $ITwinCount)) { $info.ArgumentList.Add([string]$a) }
+    # The emulator runs until stopped; --exit-on-stdin-close makes closing its stdin the way to stop
+    # it, so that it also ends if this process dies without cleaning up.
+    foreach ($a in @($EmulatorPath, '--token-lifetime', $TokenLifetime, '--itwins', $ITwinCount, '--env', 'none', '--exit-on-stdin-close')) {
+        $info.ArgumentList.Add([string]$a)
+    }
     $info.RedirectStandardInput = $true
     $info.RedirectStandardOutput = $true
     $info.RedirectStandardError = $true
     $info.UseShellExecute = $false
-    $process = [Diagnostics.Process]::Start($info)
-    $read = $process.StandardOutput.ReadLineAsync()
-    if (-not $read.Wait([timespan]::FromSeconds($TimeoutSeconds)) -or $null -eq $read.Result) {
-        $process.Kill($true)
-        throw "The emulator did not start within $TimeoutSeconds s: $($process.StandardError.ReadToEnd())"
+    # A free port is picked, released, then bound: on a busy machine another process can take it
+    # in between. That start fails at once with "address already in use"; try again with new ports.
+    for ($attempt = 1; ; $attempt++) {
+        $process = [Diagnostics.Process]::Start($info)
+        $read = $process.StandardOutput.ReadLineAsync()
+        if ($read.Wait([timespan]::FromSeconds($TimeoutSeconds)) -and $null -ne $read.Result) { break }
+        if (-not $process.HasExited) { $process.Kill($true) }
+        $errors = $process.StandardError.ReadToEnd()
+        if ($attempt -ge 3 -or $errors -notmatch 'address already in use') {
+            throw "The emulator did not start within $TimeoutSeconds s: $errors"
+        }
     }
     if ($read.Result -notmatch 'ready authority=(\S+) api=(\S+) foreign=(\S+)') {
         $process.Kill($true)

@@ -12,8 +12,16 @@ $env:ITWINAUTH_MODULE = $ModulePath
 $env:ITWINAUTH_EMULATOR = $EmulatorPath
 Import-Module $PesterPath -Force
 
+# The repository's state before the run, for Repository.Tests.ps1, which runs last (build.ps1
+# -Task Test records it before it builds). 'none' stands for a clean tree.
+if (-not $env:ITWINAUTH_GIT_STATUS_BEFORE -and (Get-Command git -ErrorAction Ignore)) {
+    $status = @(git -C (Join-Path $PSScriptRoot '..') status --porcelain --untracked-files=all 2>$null) -join "`n"
+    $env:ITWINAUTH_GIT_STATUS_BEFORE = if ($status) { $status } else { 'none' }
+}
+$files = @(Get-ChildItem (Join-Path $PSScriptRoot 'Pester') -Filter *.Tests.ps1 | Sort-Object Name)
+
 $configuration = New-PesterConfiguration
-$configuration.Run.Path = Join-Path $PSScriptRoot 'Pester'
+$configuration.Run.Path = [string[]](@($files | Where-Object Name -ne 'Repository.Tests.ps1') + @($files | Where-Object Name -eq 'Repository.Tests.ps1')).FullName
 $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'Detailed'
 $configuration.TestResult.Enabled = $true

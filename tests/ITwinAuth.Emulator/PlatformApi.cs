@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
+using System.Text.Json;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 
@@ -12,6 +13,7 @@ public static class PlatformApi
     public const string UsersRead = "users-read";
     public const string ITwinsRead = "itwins-read";
     public const string ITwinsModify = "itwins-modify";
+    public const string IModelsRead = "imodels-read";
 
     public static void AddEmulatedApi(this IServiceCollection services, EmulatorState state)
     {
@@ -60,7 +62,8 @@ public static class PlatformApi
         services.AddAuthorizationBuilder()
             .AddPolicy(UsersRead, p => p.RequireAssertion(c => HasAnyScope(c.User, "itwin-platform", "users:read")))
             .AddPolicy(ITwinsRead, p => p.RequireAssertion(c => HasAnyScope(c.User, "itwin-platform", "itwins:read")))
-            .AddPolicy(ITwinsModify, p => p.RequireAssertion(c => HasAnyScope(c.User, "itwin-platform", "itwins:modify")));
+            .AddPolicy(ITwinsModify, p => p.RequireAssertion(c => HasAnyScope(c.User, "itwin-platform", "itwins:modify")))
+            .AddPolicy(IModelsRead, p => p.RequireAssertion(c => HasAnyScope(c.User, "itwin-platform", "imodels:read")));
     }
 
     private static bool HasAnyScope(ClaimsPrincipal user, params string[] wanted) =>
@@ -110,6 +113,31 @@ public static class PlatformApi
         api.MapGet("/itwins", (HttpContext http) => Page(http, state, favoritesOnly: false)).RequireAuthorization(ITwinsRead);
         api.MapGet("/itwins/favorites", (HttpContext http) => Page(http, state, favoritesOnly: true)).RequireAuthorization(ITwinsRead);
 
+        api.MapPost("/itwins", (HttpContext http, JsonElement body) => CreateITwin(http, state, body)).RequireAuthorization(ITwinsModify);
+
+        api.MapGet("/itwins/{id}", (string id) =>
+            Guid.TryParse(id, out var itwinId) && state.ITwins.IndexOf(itwinId) is var index and >= 0
+                ? Results.Json(new { iTwin = state.ITwins.Item(index, representation: true) })
+                : ITwinErrors.Result(404, "iTwinNotFound", "Requested iTwin is not available.", "id"))
+            .RequireAuthorization(ITwinsRead);
+
+        // The iModels API (v2): the iModels of one iTwin, two per iTwin.
+        api.MapGet("/imodels", (HttpContext http) =>
+        {
+            var iTwinId = http.Request.Query["iTwinId"].ToString();
+            if (iTwinId.Length == 0)
+                return ITwinErrors.Result(422, "InvalidiModelsRequest", "Required query parameter iTwinId is missing.", "iTwinId");
+            if (!Guid.TryParse(iTwinId, out var id) || state.ITwins.IndexOf(id) < 0)
+                return ITwinErrors.Result(404, "iTwinNotFound", "Requested iTwin is not available.", "iTwinId");
+            var representation = http.Request.Headers["Prefer"].ToString().Contains("return=representation", StringComparison.OrdinalIgnoreCase);
+            var self = new Uri(state.ApiUri, $"imodels?iTwinId={id}").ToString();
+            return Results.Json(new Dictionary<string, object?>
+            {
+                ["iModels"] = ITwinStore.IModelsOf(id, representation).ToList(),
+                ["_links"] = new { self = new { href = self }, prev = (object?)null, next = (object?)null },
+            });
+        }).RequireAuthorization(IModelsRead);
+
         api.MapPost("/itwins/favorites/{id}", (HttpContext http, string id) =>
         {
             if (!Guid.TryParse(id, out var itwinId) || state.ITwins.IndexOf(itwinId) < 0)
@@ -123,6 +151,22 @@ public static class PlatformApi
                 ? Results.StatusCode(204)
                 : ITwinErrors.Result(404, "iTwinNotFound", "Requested iTwin is not a favorite.", "id"))
             .RequireAuthorization(ITwinsModify);
+    }
+
+    private static readonly string[] RequiredITwinFields = { "displayName", "class", "subClass" };
+
+    private static IResult CreateITwin(HttpContext http, EmulatorState state, JsonElement body)
+    {
+        if (body.ValueKind != JsonValueKind.Object)
+            return ITwinErrors.Result(422, "InvalidiTwinsRequest", "The request body must be a JSON object.");
+        var fields = body.EnumerateObject().ToDictionary(p => p.Name, p => (object?)p.Value.Clone(), StringComparer.Ordinal);
+        foreach (var required in RequiredITwinFields)
+        {
+            if (!body.TryGetProperty(required, out var value) || value.ValueKind != JsonValueKind.String || value.GetString()!.Trim().Length == 0)
+                return ITwinErrors.Result(422, "InvalidiTwinsRequest", $"Required property {required} is missing or empty.", required);
+        }
+        var item = state.ITwins.Create(fields, Caller(http, state)?.UserId ?? Guid.Empty);
+        return Results.Json(new { iTwin = item }, statusCode: 201);
     }
 
     private static UserBody User(RegisteredApp app) => new(

@@ -1,38 +1,34 @@
-using System.Globalization;
 using ITwinAuth.Emulator;
 
-// Usage: ITwinAuth.Emulator [--ims-port N] [--api-port N] [--foreign-port N] [--token-lifetime S]
-//                           [--itwins N] [--app clientId:secret[:scope,scope]] [--verbose]
-var options = new EmulatorOptions();
-for (var i = 0; i < args.Length; i++)
+// itwin-emulator: see CommandLine.Usage (itwin-emulator --help).
+CommandLine line;
+try
 {
-    string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-    int NextInt() => int.Parse(Next(), CultureInfo.InvariantCulture);
-    switch (args[i])
-    {
-        case "--ims-port": options.ImsPort = NextInt(); break;
-        case "--api-port": options.ApiPort = NextInt(); break;
-        case "--foreign-port": options.ForeignPort = NextInt(); break;
-        case "--token-lifetime": options.TokenLifetimeSeconds = NextInt(); break;
-        case "--itwins": options.ITwinCount = NextInt(); break;
-        case "--verbose": options.Quiet = false; break;
-        case "--app":
-            var parts = Next().Split(':', 3);
-            options.SeedApps.Add(new AppRegistration(parts[0], parts.Length > 1 ? parts[1] : null,
-                parts.Length > 2 ? parts[2].Split(',', StringSplitOptions.RemoveEmptyEntries) : null));
-            break;
-        default:
-            Console.Error.WriteLine($"Unknown argument '{args[i]}'.");
-            return 2;
-    }
+    line = CommandLine.Parse(args);
+}
+catch (FormatException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+if (line.ShowHelp)
+{
+    Console.WriteLine(CommandLine.Usage);
+    return 0;
 }
 
-await using var host = await EmulatorHost.StartAsync(options);
-// One line a harness can parse, printed only once every port is listening.
+await using var host = await EmulatorHost.StartAsync(line.Options);
+// The first line is for harnesses to parse, printed only once every port is listening; then the
+// settings a person copies into a shell.
 Console.WriteLine($"ITwinEmulator ready authority={host.Authority} api={host.ApiBaseUri} foreign={host.ForeignUri}");
+foreach (var setting in line.EnvironmentLines(host.Authority, host.ApiBaseUri)) Console.WriteLine(setting);
 Console.Out.Flush();
 
-// Stop when asked (Ctrl+C/SIGTERM) or when the harness closes our standard input.
-var stdinClosed = Task.Run(() => { while (Console.In.Read() >= 0) { } });
-await Task.WhenAny(host.WaitForShutdownAsync(), stdinClosed);
+// Stop on SIGINT/SIGTERM (the host's console lifetime), after --stop-after, or when a harness closes
+// our standard input and asked for that. Otherwise stdin is never touched: a background job reading
+// its terminal would be stopped by the shell (SIGTTIN), and a closed stdin is normal for a daemon.
+var stops = new List<Task> { host.WaitForShutdownAsync() };
+if (line.StopAfterSeconds is { } seconds) stops.Add(Task.Delay(TimeSpan.FromSeconds(seconds)));
+if (line.ExitOnStdinClose) stops.Add(Task.Run(() => { while (Console.In.Read() >= 0) { } }));
+await Task.WhenAny(stops);
 return 0;

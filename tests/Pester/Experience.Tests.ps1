@@ -42,6 +42,31 @@ Describe 'Help' -Tag Experience {
         }
     }
 
+    It '<_> shows real type names (no Nullable wrapper), an online URI, and example headers of one width' -ForEach $cmdlets {
+        $full = Get-Help $_ -Full | Out-String -Width 300
+        $full | Should -Not -Match 'Nullable'
+        $help = Get-Help $_
+        @($help.relatedLinks.navigationLink)[0].uri | Should -Be "https://github.com/itwinauth/ITwinAuth/blob/main/docs/$_.md"
+        $titles = @($help.Examples.Example.title)
+        $titles | ForEach-Object { $_ | Should -Match '^-{10} Example \d+: ' }
+        @($titles | Where-Object Length -le 100 | ForEach-Object Length | Sort-Object -Unique).Count | Should -Be 1
+    }
+
+    It 'shows -Environment, -RefreshMargin and -Prefer with their own types' {
+        (Get-Help Get-ITwinServiceToken -Full | Out-String -Width 300) | Should -Match '-Environment <ITwinEnvironment>'
+        (Get-Help Get-ITwinServiceToken -Full | Out-String -Width 300) | Should -Match '-RefreshMargin <TimeSpan>'
+        (Get-Help Invoke-ITwinRequest -Full | Out-String -Width 300) | Should -Match '-Prefer <\w+>'
+    }
+
+    It '<_>: a parameter positional in its syntax gives that position in its own block' -ForEach $cmdlets {
+        $help = Get-Help $_ -Full
+        foreach ($parameter in (Get-Command $_).Parameters.Values) {
+            $positions = @($parameter.ParameterSets.Values.Position | Where-Object { $_ -ge 0 })
+            if (-not $positions) { continue }
+            ($help.Parameters.Parameter | Where-Object Name -eq $parameter.Name).Position | Should -Be ([string]$positions[0]) -Because "-$($parameter.Name) is positional"
+        }
+    }
+
     It 'has an about_ITwinAuth topic explaining connections, the cache, credential sources, environments, paging and retries' {
         $about = Get-Help about_ITwinAuth | Out-String
         foreach ($topic in 'Connections', 'token cache', 'Credential sources', 'Environments', 'Paging and retries') {
@@ -71,7 +96,23 @@ Describe 'Every help example runs against the emulator' -Tag Experience, Example
     It '<Cmdlet> example <Number> (<Title>) runs without an error' -ForEach $examples {
         # Under Stop, any error the example does not handle itself ends it.
         $ErrorActionPreference = 'Stop'
-        $output = try { & ([scriptblock]::Create($Code)) *>&1 | Out-String -Width 200 } catch { "UNHANDLED: $_" }
+        if ($Code -match '-WhatIf\b') {
+            # -WhatIf writes to the host, not to a stream: run it in a runspace of its own with no host,
+            # so the test output has no stray "What if:" line. Tokens and connections are per process.
+            $runspace = [powershell]::Create()
+            try {
+                foreach ($name in 'secret', 'credential', 'iTwinId', 'PSDefaultParameterValues') {
+                    $runspace.Runspace.SessionStateProxy.SetVariable($name, (Get-Variable $name -ValueOnly))
+                }
+                $null = $runspace.AddScript("Import-Module '$env:ITWINAUTH_MODULE'; `$ErrorActionPreference = 'Stop'`n$Code")
+                $output = try { $runspace.Invoke() | Out-String -Width 200 } catch { "UNHANDLED: $_" }
+                if ($runspace.HadErrors) { $output += "UNHANDLED: $($runspace.Streams.Error)" }
+            }
+            finally { $runspace.Dispose() }
+        }
+        else {
+            $output = try { & ([scriptblock]::Create($Code)) *>&1 | Out-String -Width 200 } catch { "UNHANDLED: $_" }
+        }
         $output | Should -Not -Match 'UNHANDLED|Exception' -Because $output
     }
 }
@@ -95,6 +136,26 @@ Describe 'Typed output and views' -Tag Experience {
         (Get-ITwinConnection | Out-String -Width 250) | Should -Match 'ClientId\s+ApiBaseUri\s+Scopes\s+CredentialSource\s+TokenExpiresOn'
         (Get-ITwinMe | Out-String) | Should -Match 'Email\s+:\s+service-'
         (Get-ITwinMe | Format-List * | Out-String) | Should -Match 'AlternateEmail'
+    }
+
+    It 'shows every date as yyyy-MM-dd HH:mm:ssZ (UTC) and durations in whole seconds, in every view' {
+        $app = New-TestApp -Emulator $emulator
+        $token = Connect-TestApp -Emulator $emulator -App $app -With @{ Force = $true }
+        $utc = '\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ'
+        $expires = $token.ExpiresOn.UtcDateTime.ToString('yyyy-MM-dd HH:mm:ss\Z', [cultureinfo]::InvariantCulture)
+        ($token | Out-String) | Should -Match ([regex]::Escape($expires))
+        $list = $token | Format-List | Out-String
+        $list | Should -Match "ExpiresOn\s+:\s+$([regex]::Escape($expires))"
+        $list | Should -Match "IssuedOn\s+:\s+$utc"
+        $list | Should -Match 'ExpiresIn\s+:\s+\d\d:\d\d:\d\d\s*$|ExpiresIn\s+:\s+\d\d:\d\d:\d\d\r?\n'
+        $list | Should -Not -Match '\d\d:\d\d:\d\d\.\d'
+        (Get-ITwinConnection | Out-String -Width 250) | Should -Match ([regex]::Escape($expires))
+        (Get-ITwinConnection | Format-List | Out-String) | Should -Match "TokenExpiresOn\s+:\s+$([regex]::Escape($expires))"
+        (Get-ITwinMe | Out-String) | Should -Match "CreatedDateTime\s+:\s+$utc"
+        # One format in the format file: no other date pattern, no local time.
+        $formatFile = Get-Content (Join-Path (Split-Path $env:ITWINAUTH_MODULE) 'ITwinAuth.Format.ps1xml') -Raw
+        [regex]::Matches($formatFile, "ToString\('([^']*)'").Groups.Where({ $_.Name -eq '1' }).Value | Sort-Object -Unique | Should -Be 'yyyy-MM-dd HH:mm:ss\Z'
+        $formatFile | Should -Not -Match 'ToLocalTime'
     }
 }
 
