@@ -142,6 +142,30 @@ Describe 'Dependency isolation' -Tag Install, Isolation {
         $mismatches | Should -BeNullOrEmpty
     }
 
+    It 'the Windows PowerShell build registers its resolve handler once on import and Remove-Module takes it away' -Tag DesktopOnly {
+        # A fresh process with the netstandard2.0 build (ITWINAUTH_TEST_EDITION=Desktop is inherited).
+        # The runtime keeps AppDomain.AssemblyResolve's handlers in AssemblyLoadContext's private event.
+        $run = Invoke-ChildPwsh -ArgumentList @('-NoProfile', '-NonInteractive', '-Command', @"
+`$ErrorActionPreference = 'Stop'
+`$event = [Runtime.Loader.AssemblyLoadContext].GetField('AssemblyResolve', [Reflection.BindingFlags]'NonPublic,Static')
+function Get-ITwinAuthHandler { @(`$event.GetValue(`$null)?.GetInvocationList() | Where-Object { `$_.Method.DeclaringType.Assembly.GetName().Name -like 'ITwinAuth*' }).Count }
+"BEFORE=`$(Get-ITwinAuthHandler)"
+Import-Module '$env:ITWINAUTH_MODULE'
+"BUILD=`$([IO.Path]::GetFileName([IO.Path]::GetDirectoryName([ITwinAuth.ModuleInitializer].Assembly.Location)))"
+"IMPORTED=`$(Get-ITwinAuthHandler)"
+Import-Module '$env:ITWINAUTH_MODULE' -Force
+"REIMPORTED=`$(Get-ITwinAuthHandler)"
+Remove-Module ITwinAuth
+"REMOVED=`$(Get-ITwinAuthHandler)"
+"@)
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $run.Output | Should -Match 'BUILD=netstandard2.0'
+        $run.Output | Should -Match 'BEFORE=0'
+        $run.Output | Should -Match 'IMPORTED=1'
+        $run.Output | Should -Match 'REIMPORTED=1'
+        $run.Output | Should -Match 'REMOVED=0'
+    }
+
     It 'another module carrying other versions of those assemblies works beside ITwinAuth, imported <Order>' -ForEach @(
         @{ Order = 'before ITwinAuth'; First = 'Clash'; Second = 'ITwinAuth' }
         @{ Order = 'after ITwinAuth'; First = 'ITwinAuth'; Second = 'Clash' }
