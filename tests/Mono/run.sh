@@ -6,7 +6,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 work="$(mktemp -d)"
-trap 'kill "${emulator:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap '[ -n "${emulator:-}" ] && kill "$emulator" 2>/dev/null; rm -rf "$work"' EXIT
 cp "$root"/src/ITwinAuth.Core/bin/Release/net472/*.dll "$work"/
 # Named ITwinAuth.Core.Tests so that the core's InternalsVisibleTo lets it in.
 mcs -nologo -langversion:latest -out:"$work/ITwinAuth.Core.Tests.exe" -r:"$work/ITwinAuth.Core.dll" \
