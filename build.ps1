@@ -7,6 +7,8 @@
             steps whose inputs are older than their outputs are skipped.
     Test    builds, runs the xUnit tests of the core against the emulator, then Pester against the built
             module and the emulator; prints a summary and exits non-zero on any failure.
+            -Edition Desktop runs both suites against the Windows PowerShell (netstandard2.0) build instead,
+            on this PowerShell 7, so that its .NET Framework code paths (#if !NET) execute here.
     Package publishes the built module to a temporary local repository: output/ITwinAuth.<version>.nupkg,
             and packs the emulator as the .NET tool itwin-emulator: output/ITwinAuth.Emulator.<version>.nupkg.
     Shell   starts the emulator and opens a pwsh with the built module imported and signed in to it;
@@ -16,6 +18,8 @@
     Tools (Pester) are fetched from NuGet into output/tools, never into your module path.
 .EXAMPLE
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
+.EXAMPLE
+    dotnet pwsh ./build.ps1 -Task Test -Edition Desktop
 #>
 [CmdletBinding()]
 param(
@@ -25,6 +29,9 @@ param(
     [string] $Configuration = 'Release',
     # Pester tag filter, e.g. -Tag Cache
     [string[]] $Tag,
+    # Test: the build the tests run against. Desktop: the netstandard2.0 build (Windows PowerShell's).
+    [ValidateSet('Core', 'Desktop')]
+    [string] $Edition = 'Core',
     # Bench: a short smoke pass instead of the full measurement.
     [switch] $Quick,
     # Shell: run this command in the signed-in shell and exit with its result, instead of staying
@@ -149,9 +156,16 @@ function Invoke-TestRun {
     $results = Join-Path $output 'test-results'
     New-Item -ItemType Directory -Path $results -Force | Out-Null
 
-    Write-Host 'xUnit: the core against the emulator' -ForegroundColor Cyan
-    $trx = 'xunit.trx'
-    & dotnet test (Join-Path $root 'tests/ITwinAuth.Core.Tests/ITwinAuth.Core.Tests.csproj') -c $Configuration --no-build --nologo `
+    $coreTests = Join-Path $root 'tests/ITwinAuth.Core.Tests/ITwinAuth.Core.Tests.csproj'
+    $editionArguments = @()
+    if ($Edition -eq 'Desktop') {
+        # The test project built against the core's netstandard2.0 build, into its own folders.
+        $editionArguments = @('-p:CoreEdition=Desktop')
+        Invoke-Native dotnet (@('build', $coreTests, '-c', $Configuration, "-p:Version=$version", '--nologo', '-v:q', '-clp:NoSummary') + $editionArguments)
+    }
+    Write-Host "xUnit: the core ($Edition edition) against the emulator" -ForegroundColor Cyan
+    $trx = "xunit-$Edition.trx"
+    & dotnet test $coreTests -c $Configuration --no-build --nologo @editionArguments `
         --logger "trx;LogFileName=$trx" --logger 'console;verbosity=normal' --results-directory $results
     $xunitExit = $LASTEXITCODE
     [xml] $report = Get-Content (Join-Path $results $trx)
@@ -159,13 +173,13 @@ function Invoke-TestRun {
     $xunit = [pscustomobject]@{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error; Skipped = [int]$counters.notExecuted }
     if ($xunitExit -ne 0 -and $xunit.Failed -eq 0) { $xunit.Failed = 1 }
 
-    Write-Host 'Pester: the built module against the emulator' -ForegroundColor Cyan
+    Write-Host "Pester: the built module ($Edition edition) against the emulator" -ForegroundColor Cyan
     $pester = Install-TestTools
-    $summary = Join-Path $results 'pester-summary.json'
+    $summary = Join-Path $results "pester-summary-$Edition.json"
     $pwsh = Get-PwshCommand
     $runner = Join-Path $root 'tests/Invoke-PesterTests.ps1'
     $arguments = @('-NoProfile', '-NonInteractive', '-File', $runner, '-PesterPath', $pester,
-        '-ModulePath', (Join-Path $moduleRoot 'ITwinAuth.psd1'), '-EmulatorPath', $emulatorDll, '-ResultsPath', $results, '-SummaryPath', $summary)
+        '-ModulePath', (Join-Path $moduleRoot 'ITwinAuth.psd1'), '-EmulatorPath', $emulatorDll, '-ResultsPath', $results, '-SummaryPath', $summary, '-Edition', $Edition)
     if ($Tag) { $arguments += @('-Tag', ($Tag -join ',')) }
     & $pwsh[0] @($pwsh | Select-Object -Skip 1) @arguments
     $pesterExit = $LASTEXITCODE
@@ -175,6 +189,7 @@ function Invoke-TestRun {
     $passed = $xunit.Passed + $pesterResult.Passed
     $failed = $xunit.Failed + $pesterResult.Failed
     Write-Host ''
+    Write-Host "Edition: $Edition"
     Write-Host ("xUnit : {0} passed, {1} failed, {2} skipped" -f $xunit.Passed, $xunit.Failed, $xunit.Skipped)
     Write-Host ("Pester: {0} passed, {1} failed, {2} skipped" -f $pesterResult.Passed, $pesterResult.Failed, $pesterResult.Skipped)
     Write-Host ("{0} passed, {1} failed" -f $passed, $failed)

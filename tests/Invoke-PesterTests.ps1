@@ -5,11 +5,15 @@ param(
     [Parameter(Mandatory)] [string] $EmulatorPath,
     [Parameter(Mandatory)] [string] $ResultsPath,
     [Parameter(Mandatory)] [string] $SummaryPath,
-    [string] $Tag
+    [string] $Tag,
+    # Desktop: the module loads its Windows PowerShell (netstandard2.0) build on this PowerShell 7.
+    [ValidateSet('Core', 'Desktop')] [string] $Edition = 'Core'
 )
 $ErrorActionPreference = 'Stop'
 $env:ITWINAUTH_MODULE = $ModulePath
 $env:ITWINAUTH_EMULATOR = $EmulatorPath
+# Read by src/ITwinAuth.psm1 (and inherited by every child pwsh the tests start).
+$env:ITWINAUTH_TEST_EDITION = $Edition
 Import-Module $PesterPath -Force
 
 # The repository's state before the run, for Repository.Tests.ps1, which runs last (build.ps1
@@ -25,8 +29,10 @@ $configuration.Run.Path = [string[]](@($files | Where-Object Name -ne 'Repositor
 $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'Detailed'
 $configuration.TestResult.Enabled = $true
-$configuration.TestResult.OutputPath = Join-Path $ResultsPath 'pester.xml'
+$configuration.TestResult.OutputPath = Join-Path $ResultsPath "pester-$Edition.xml"
 if ($Tag) { $configuration.Filter.Tag = $Tag -split ',' }
+# Tests that exercise only the other edition's build are tagged with it; the README lists them.
+$configuration.Filter.ExcludeTag = @(if ($Edition -eq 'Desktop') { 'CoreOnly' } else { 'DesktopOnly' })
 $result = Invoke-Pester -Configuration $configuration
 
 [pscustomobject]@{

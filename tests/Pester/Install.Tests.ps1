@@ -15,11 +15,15 @@ BeforeAll {
         ITWIN_AUTHORITY = $emulator.Authority; ITWIN_API_BASE_URI = $emulator.ApiBaseUri
     }
 
-    function Get-AssemblyReference([string] $Path) {
+    function Get-AssemblyReference([string] $Path, [switch] $WithVersion) {
         $stream = [IO.File]::OpenRead($Path)
         try {
             $reader = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader([System.Reflection.PortableExecutable.PEReader]::new($stream))
-            foreach ($handle in $reader.AssemblyReferences) { $reader.GetString($reader.GetAssemblyReference($handle).Name) }
+            foreach ($handle in $reader.AssemblyReferences) {
+                $reference = $reader.GetAssemblyReference($handle)
+                if ($WithVersion) { [pscustomobject]@{ Name = $reader.GetString($reference.Name); Version = $reference.Version } }
+                else { $reader.GetString($reference.Name) }
+            }
         }
         finally { $stream.Dispose() }
     }
@@ -42,7 +46,7 @@ Describe 'The gallery package' -Tag Install {
             'en-US/ITwinAuth.dll-Help.xml', 'en-US/about_ITwinAuth.help.txt',
             'bin/net6.0/ITwinAuth.dll', 'bin/net6.0/ITwinAuth.Core.dll',
             'bin/netstandard2.0/ITwinAuth.dll', 'bin/netstandard2.0/ITwinAuth.Core.dll'
-        ) + @('Microsoft.Bcl.AsyncInterfaces', 'System.Buffers', 'System.Memory', 'System.Numerics.Vectors',
+        ) + @('Microsoft.Bcl.AsyncInterfaces', 'System.Buffers', 'System.IO.Pipelines', 'System.Memory', 'System.Numerics.Vectors',
             'System.Runtime.CompilerServices.Unsafe', 'System.Text.Encodings.Web', 'System.Text.Json',
             'System.Threading.Tasks.Extensions' | ForEach-Object { "bin/netstandard2.0/dependencies/$_.dll" })
         @($content | Sort-Object) | Should -Be @($expected | Sort-Object)
@@ -117,6 +121,49 @@ Describe 'Dependency isolation' -Tag Install, Isolation {
             if ($reference -in 'netstandard', 'ITwinAuth') { continue }
             $reference | Should -BeIn $isolated -Because 'every dependency of the core must be shipped in the private folder'
         }
+    }
+
+    It 'the Windows PowerShell build ships a closure that agrees with itself: each reference names exactly the version shipped' {
+        # .NET Framework has no binding redirects for a module: a mismatch would rely on the resolve
+        # handler alone, and break wherever it does not answer.
+        $bin = Join-Path $moduleRoot 'bin/netstandard2.0'
+        $shipped = @{}
+        foreach ($dll in Get-ChildItem (Join-Path $bin 'dependencies') -Filter *.dll) {
+            $name = [Reflection.AssemblyName]::GetAssemblyName($dll.FullName)
+            $shipped[$name.Name] = $name.Version
+        }
+        $mismatches = foreach ($dll in @(Get-ChildItem $bin -Filter *.dll) + @(Get-ChildItem (Join-Path $bin 'dependencies') -Filter *.dll)) {
+            foreach ($reference in Get-AssemblyReference $dll.FullName -WithVersion) {
+                if ($shipped.ContainsKey($reference.Name) -and $shipped[$reference.Name] -ne $reference.Version) {
+                    "$($dll.Name) references $($reference.Name) $($reference.Version), $($shipped[$reference.Name]) is shipped"
+                }
+            }
+        }
+        $mismatches | Should -BeNullOrEmpty
+    }
+
+    It 'the Windows PowerShell build registers its resolve handler once on import and Remove-Module takes it away' -Tag DesktopOnly {
+        # A fresh process with the netstandard2.0 build (ITWINAUTH_TEST_EDITION=Desktop is inherited).
+        # The runtime keeps AppDomain.AssemblyResolve's handlers in AssemblyLoadContext's private event.
+        $run = Invoke-ChildPwsh -ArgumentList @('-NoProfile', '-NonInteractive', '-Command', @"
+`$ErrorActionPreference = 'Stop'
+`$event = [Runtime.Loader.AssemblyLoadContext].GetField('AssemblyResolve', [Reflection.BindingFlags]'NonPublic,Static')
+function Get-ITwinAuthHandler { @(`$event.GetValue(`$null)?.GetInvocationList() | Where-Object { `$_.Method.DeclaringType.Assembly.GetName().Name -like 'ITwinAuth*' }).Count }
+"BEFORE=`$(Get-ITwinAuthHandler)"
+Import-Module '$env:ITWINAUTH_MODULE'
+"BUILD=`$([IO.Path]::GetFileName([IO.Path]::GetDirectoryName([ITwinAuth.ModuleInitializer].Assembly.Location)))"
+"IMPORTED=`$(Get-ITwinAuthHandler)"
+Import-Module '$env:ITWINAUTH_MODULE' -Force
+"REIMPORTED=`$(Get-ITwinAuthHandler)"
+Remove-Module ITwinAuth
+"REMOVED=`$(Get-ITwinAuthHandler)"
+"@)
+        $run.ExitCode | Should -Be 0 -Because $run.Output
+        $run.Output | Should -Match 'BUILD=netstandard2.0'
+        $run.Output | Should -Match 'BEFORE=0'
+        $run.Output | Should -Match 'IMPORTED=1'
+        $run.Output | Should -Match 'REIMPORTED=1'
+        $run.Output | Should -Match 'REMOVED=0'
     }
 
     It 'another module carrying other versions of those assemblies works beside ITwinAuth, imported <Order>' -ForEach @(

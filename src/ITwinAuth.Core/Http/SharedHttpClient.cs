@@ -45,8 +45,13 @@ public static class SharedHttpClient
             UseCookies = false,
             AutomaticDecompression = DecompressionMethods.GZip | DecompressionMethods.Deflate,
         };
+        DesktopNetworking.EnsureModernTls();
+        DesktopNetworking.ConfigureHandler(handler);
 #endif
         var client = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+#if !NET
+        DesktopNetworking.ConfigureClient(client);
+#endif
         client.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
         return client;
     }
