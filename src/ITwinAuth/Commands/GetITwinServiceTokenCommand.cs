@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Management.Automation;
 using System.Security;
 using System.Threading;
@@ -64,7 +65,21 @@ public sealed class GetITwinServiceTokenCommand : AsyncPSCmdlet
             throw new ITwinAuthException(ITwinErrorIds.InvalidParameter, ITwinErrorCategory.InvalidArgument,
                 "RefreshMargin cannot be negative.", "RefreshMargin");
 
+        if (ParameterSetName == EnvironmentSet && !EnvironmentCredentialSource.AnySecretSet)
+        {
+            // No secret anywhere: the current connection's token, if there is one (renewed if needed).
+            if (ClientId is null && EnvironmentCredentialSource.FirstSet(EnvironmentCredentialSource.ClientIdVariables) is null &&
+                ITwinSession.Current is { } current && Scope is null && Authority is null && ApiBaseUri is null && Environment is null)
+            {
+                Log.Verbose($"No credentials given: the current connection's token ({current.ClientId} at {current.ApiBaseUri}).");
+                WriteObjectAsync(await new ConnectionTokenSource(current, this, Log).GetTokenAsync(Force, cancellationToken).ConfigureAwait(false));
+                return;
+            }
+            throw MissingSecret();
+        }
+
         var source = Source();
+        WarnAboutIgnoredHostVariables(source);
         var parameters = new AppSettings { ClientId = ClientId, Scopes = Scope, Authority = Authority, ApiBaseUri = ApiBaseUri };
         Log.Verbose($"Reading the client secret from: {source.Description}.");
         // One read: its credential seeds the first token request, so the source is not read twice.
@@ -80,6 +95,34 @@ public sealed class GetITwinServiceTokenCommand : AsyncPSCmdlet
                 $"so it would renew on every call; a margin of half the lifetime ({TokenCache.Describe(TokenCache.MarginFor(token.Lifetime, RefreshMargin))}) is used instead.");
         Log.Verbose($"Current connection: {connection.ClientId} at {connection.ApiBaseUri} ({(token.FromCache ? "token from cache" : "new token")}, expires {token.ExpiresOn:u}).");
         WriteObjectAsync(token);
+    }
+
+    /// <summary>A client id without a secret: say which secret is missing and where to put it.</summary>
+    private ITwinAuthException MissingSecret()
+    {
+        var variable = EnvironmentCredentialSource.FirstSet(EnvironmentCredentialSource.ClientIdVariables);
+        var clientId = ClientId ?? variable?.Value;
+        if (string.IsNullOrWhiteSpace(clientId)) return EnvironmentCredentialSource.NoCredentials();
+        var from = ClientId is not null ? "-ClientId" : variable!.Value.Name;
+        return new ITwinAuthException(ITwinErrorIds.ClientSecretMissing, ITwinErrorCategory.InvalidArgument,
+            $"The client id '{clientId!.Trim()}' was given ({from}) but no client secret. Give -ClientSecret (a SecureString) with -ClientId, " +
+            $"-Credential, or set {EnvironmentCredentialSource.ClientSecretVariables[0]}.", from);
+    }
+
+    /// <summary>ITWIN_AUTHORITY and ITWIN_API_BASE_URI belong to the environment source; say so when they are
+    /// set but not used, so a sign-in that then goes to production is not a mystery.</summary>
+    private void WarnAboutIgnoredHostVariables(CredentialSource source)
+    {
+        if (source.Kind == CredentialSourceKind.Environment) return;
+        var ignored = new[]
+            {
+                Authority is null ? EnvironmentCredentialSource.FirstSet(EnvironmentCredentialSource.AuthorityVariables)?.Name : null,
+                ApiBaseUri is null ? EnvironmentCredentialSource.FirstSet(EnvironmentCredentialSource.ApiBaseUriVariables)?.Name : null,
+            }
+            .Where(name => name is not null).ToArray();
+        if (ignored.Length > 0)
+            WriteWarningAsync($"{string.Join(" and ", ignored)} {(ignored.Length == 1 ? "is" : "are")} set but apply only when the secret comes from the " +
+                "environment; this sign-in uses -Authority/-ApiBaseUri, the secret's own settings, -Environment or production instead.");
     }
 
     /// <summary>Where the app comes from. Which setting wins is decided in the core: see SettingsResolver.</summary>

@@ -141,7 +141,7 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
 
         var method = new HttpMethod(Method.ToString().ToUpperInvariant());
         if (Method != ITwinHttpMethod.Get && Method != ITwinHttpMethod.Head &&
-            !await InvokeAsync(() => ShouldProcess($"{method.Method} {target}", method.Method), cancellationToken).ConfigureAwait(false))
+            !await InvokeAsync(() => ShouldProcess(target.ToString(), method.Method), cancellationToken).ConfigureAwait(false))
             return;
 
         Func<HttpContent?>? content;

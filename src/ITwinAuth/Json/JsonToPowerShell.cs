@@ -32,14 +32,18 @@ internal sealed class PSObjectFactory : JsonValueFactory
     }
 }
 
-/// <summary>JSON objects as case-insensitive Hashtables (-AsHashtable).</summary>
+/// <summary>JSON objects as case-insensitive Hashtables (-AsHashtable), in the body's key order where
+/// PowerShell has an ordered Hashtable (7.3+, as ConvertFrom-Json -AsHashtable makes); a plain one before.</summary>
 internal sealed class HashtableFactory : JsonValueFactory
 {
     public static readonly HashtableFactory Instance = new();
 
+    private static readonly Type? Ordered =
+        typeof(PSObject).Assembly.GetType("System.Management.Automation.OrderedHashtable", throwOnError: false);
+
     public override object CreateObject(IReadOnlyList<KeyValuePair<string, object?>> properties)
     {
-        var result = new Hashtable(properties.Count, StringComparer.OrdinalIgnoreCase);
+        var result = Ordered is not null ? (Hashtable)Activator.CreateInstance(Ordered)! : new Hashtable(properties.Count, StringComparer.OrdinalIgnoreCase);
         foreach (var property in properties) result[property.Key] = property.Value;
         return result;
     }
