@@ -5,7 +5,8 @@ using System.Management.Automation;
 namespace ITwinAuth;
 
 /// <summary>Turns the core's exceptions into error records: the ErrorId, the category by name, the
-/// target as text (input, or "METHOD uri"), the server's details in ErrorDetails.</summary>
+/// target as text (input, or "METHOD uri"). For a server's error, ErrorDetails is what PowerShell
+/// shows: the message, followed by the iTwin error's details when it has any.</summary>
 internal static class ErrorRecords
 {
     public static ErrorRecord From(ITwinAuthException ex)

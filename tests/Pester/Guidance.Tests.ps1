@@ -26,7 +26,7 @@ Describe 'After the first sign-in' -Tag Guidance {
         $token.FromCache | Should -BeTrue
         (Get-EmulatorStats $emulator).tokensIssued | Should -Be $before
         # ... which is what the README's Invoke-RestMethod line needs
-        $me = Invoke-RestMethod -Uri "$($emulator.ApiBaseUri)/users/me" -Authentication Bearer -Token (Get-ITwinServiceToken).Token
+        $me = Invoke-RestMethod -Uri "$($emulator.ApiBaseUri)/users/me" -Authentication Bearer -Token (Get-ITwinServiceToken).Token -AllowUnencryptedAuthentication
         $me.user.email | Should -BeLike "$($app.ClientId)@*"
         (Get-ITwinServiceToken -Force).FromCache | Should -BeFalse
     }
@@ -49,8 +49,11 @@ Describe 'After the first sign-in' -Tag Guidance {
         try {
             Connect-TestApp -Emulator $emulator -App $app -With @{ WarningVariable = 'warned'; WarningAction = 'SilentlyContinue' } | Out-Null
             $warned.Count | Should -Be 0 -Because '-Authority and -ApiBaseUri were given'
-            Get-ITwinServiceToken -ClientId $app.ClientId -ClientSecret $app.SecureSecret -Environment QA -WarningVariable warned2 -WarningAction SilentlyContinue -ErrorAction SilentlyContinue | Out-Null
-            "$($warned2[0])" | Should -BeLike '*ITWIN_AUTHORITY and ITWIN_API_BASE_URI are set but apply only when the secret comes from the environment*'
+            # Only the emulator is asked: -Authority is given, so only ITWIN_API_BASE_URI goes unused.
+            Get-ITwinServiceToken -ClientId $app.ClientId -ClientSecret $app.SecureSecret -Authority $emulator.Authority -WarningVariable warned2 -WarningAction SilentlyContinue | Out-Null
+            "$($warned2[0])" | Should -BeLike '*ITWIN_API_BASE_URI is set but applies only when the secret comes from the environment*'
+            (Get-ITwinConnection).ApiBaseUri | Should -Be 'https://api.bentley.com/'
+            Connect-TestApp -Emulator $emulator -App $app | Out-Null
         }
         finally {
             [Environment]::SetEnvironmentVariable('ITWIN_AUTHORITY', $null)

@@ -121,7 +121,7 @@ public sealed class GetITwinServiceTokenCommand : AsyncPSCmdlet
             }
             .Where(name => name is not null).ToArray();
         if (ignored.Length > 0)
-            WriteWarningAsync($"{string.Join(" and ", ignored)} {(ignored.Length == 1 ? "is" : "are")} set but apply only when the secret comes from the " +
+            WriteWarningAsync($"{string.Join(" and ", ignored)} {(ignored.Length == 1 ? "is set but applies" : "are set but apply")} only when the secret comes from the " +
                 "environment; this sign-in uses -Authority/-ApiBaseUri, the secret's own settings, -Environment or production instead.");
     }
 
