@@ -43,3 +43,18 @@ function Get-ErrorRecord([Parameter(Mandatory)] [scriptblock] $ScriptBlock) {
 
 # .NET stack frames look like "   at Namespace.Type.Method(...)": none may reach the user.
 $script:StackTracePattern = '(?m)^\s+at [A-Za-z_][\w.`<>]+\.[\w<>]+\('
+
+# Runs a script block in a new runspace of this process with no host, so what -WhatIf prints does
+# not reach the test run's console. The module's cache and current connection are the process's,
+# so they are shared.
+function Invoke-Hostless([Parameter(Mandatory)] [scriptblock] $ScriptBlock, [object[]] $ArgumentList = @()) {
+    $ps = [powershell]::Create()
+    try {
+        [void] $ps.AddCommand('Import-Module').AddArgument($env:ITWINAUTH_MODULE).AddStatement()
+        [void] $ps.AddScript($ScriptBlock.ToString())
+        foreach ($argument in $ArgumentList) { [void] $ps.AddArgument($argument) }
+        $ps.Invoke()
+        if ($ps.HadErrors) { throw $ps.Streams.Error[0] }
+    }
+    finally { $ps.Dispose() }
+}

@@ -85,7 +85,7 @@ Context 'Requests' {
     It '-WhatIf on a changing method sends nothing' {
         $id = (Invoke-ITwinRequest -Path /itwins -Query @{ '$top' = 1 }).iTwins[0].id
         Reset-EmulatorStats $emulator
-        Invoke-ITwinRequest -Method Post -Path "/itwins/favorites/$id" -WhatIf
+        Invoke-Hostless { param($id) Invoke-ITwinRequest -Method Post -Path "/itwins/favorites/$id" -WhatIf } -ArgumentList $id
         (Get-EmulatorStats $emulator).apiRequests | Should -Be 0
     }
 
