@@ -22,7 +22,7 @@ public sealed class ApiTests(EmulatorFixture emulator)
     public async Task Users_me_returns_the_service_identity_with_every_field()
     {
         var app = emulator.Register();
-        var user = ApiClient.ParseUser(await Get(Tokens(app), "/users/me"));
+        var user = ITwinUser.From(await Get(Tokens(app), "/users/me"));
         Assert.Equal(app.UserId, user.Id);
         Assert.Equal($"{app.ClientId}@apps.imsoidc.bentley.com", user.Email);
         Assert.Equal("CLIENT_NAME", user.GivenName);

@@ -1,3 +1,4 @@
+using System.Text;
 using ITwinAuth.Emulator;
 using Xunit;
 
@@ -110,7 +111,10 @@ public sealed class CacheTests(EmulatorFixture emulator)
         var c = TokenCacheKey.For(authority, new ServiceCredential("c", SecretText.ToSecureString("s2")), TokenClient.ValidateScopes(new[] { "a b" }));
         Assert.Equal(a, b);
         Assert.NotEqual(a, c);
-        Assert.DoesNotContain("s1", a.ToString());
+        // The fingerprint is keyed per process: equal for one secret, never the secret or a plain hash of it.
+        Assert.NotEqual(a.SecretFingerprint, c.SecretFingerprint);
+        Assert.DoesNotContain("s1", a.SecretFingerprint);
+        Assert.NotEqual(Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes("s1"))), a.SecretFingerprint);
     }
 }
 

@@ -69,13 +69,12 @@ public sealed class TokenFlowTests(EmulatorFixture emulator)
     [InlineData("email")]
     [InlineData("profile itwin-platform")]
     [InlineData("organization")]
-    public void User_scopes_are_refused_before_anything_is_sent(string scope)
+    public void User_scopes_are_refused(string scope)
     {
-        var before = emulator.Stats.TokenRequests;
+        // A pure check; that nothing is sent is counted through the cmdlet (Reliability.Tests.ps1, Bad input).
         var ex = Assert.Throws<ITwinAuthException>(() => TokenClient.ValidateScopes(new[] { scope }));
         Assert.Equal(ITwinErrorIds.ScopeNotAllowed, ex.ErrorId);
         Assert.Equal(ITwinErrorCategory.InvalidArgument, ex.Category);
-        Assert.Equal(before, emulator.Stats.TokenRequests);
     }
 
     [Fact]

@@ -26,7 +26,10 @@ public static class HostileResponses
         {
             if (rule.Action == "abort")
             {
+                // Read the request, then close the connection without an answer (FIN, not RST): the
+                // case in which an HTTP client may send a request without content again.
                 await context.Request.Body.CopyToAsync(Stream.Null, cancel);
+                context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket?.Shutdown(System.Net.Sockets.SocketShutdown.Both);
                 context.Abort();
                 return;
             }

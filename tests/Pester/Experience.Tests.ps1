@@ -118,14 +118,26 @@ Describe 'Every help example runs against the emulator' -Tag Experience, Example
 }
 
 Describe 'Typed output and views' -Tag Experience {
-    It '<_> declares its OutputType' -ForEach $cmdlets {
-        (Get-Command $_).OutputType | Should -Not -BeNullOrEmpty
+    It '<Cmdlet> declares the types it writes' -ForEach @(
+        @{ Cmdlet = 'Get-ITwinServiceToken'; Types = 'ITwinAuth.ITwinAccessToken' }
+        @{ Cmdlet = 'Get-ITwinConnection'; Types = 'ITwinAuth.ITwinConnection' }
+        @{ Cmdlet = 'Get-ITwinMe'; Types = 'ITwinAuth.ITwinUser' }
+        @{ Cmdlet = 'Invoke-ITwinRequest'; Types = 'System.Management.Automation.PSObject', 'System.Collections.Hashtable', 'System.String' }
+        @{ Cmdlet = 'Clear-ITwinTokenCache'; Types = @() }
+    ) {
+        @((Get-Command $Cmdlet).OutputType.Name | Where-Object { $_ -ne 'System.Void' } | Sort-Object) | Should -Be @($Types | Sort-Object)
+        (Get-Command -Module ITwinAuth).Count | Should -Be 5 -Because 'every cmdlet is listed here'
     }
 
-    It 'has a format view for <_>, and Format-List * shows all its properties' -ForEach @('ITwinAuth.ITwinAccessToken', 'ITwinAuth.ITwinConnection', 'ITwinAuth.ITwinUser') {
+    It 'has a format view for <_>, and Format-List * shows every public property of it' -ForEach @('ITwinAuth.ITwinAccessToken', 'ITwinAuth.ITwinConnection', 'ITwinAuth.ITwinUser') {
         Get-FormatData -TypeName $_ | Should -Not -BeNullOrEmpty
         $type = $_ -as [type]
         $type | Should -Not -BeNullOrEmpty -Because 'the type must be usable by name in scripts'
+        $app = New-TestApp -Emulator $emulator
+        $token = Connect-TestApp -Emulator $emulator -App $app
+        $instance = switch ($_) { 'ITwinAuth.ITwinAccessToken' { $token } 'ITwinAuth.ITwinConnection' { Get-ITwinConnection } default { Get-ITwinMe } }
+        $listed = ($instance | Format-List * | Out-String -Width 500) -split "`n" | ForEach-Object { ($_ -split ':', 2)[0].Trim() } | Where-Object { $_ }
+        foreach ($property in $type.GetProperties().Where({ $_.GetMethod.IsPublic }).Name) { $listed | Should -Contain $property }
     }
 
     It 'shows short views to people and full, well-named properties to scripts' {

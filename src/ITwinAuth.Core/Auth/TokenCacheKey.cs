@@ -29,10 +29,16 @@ public sealed class TokenCacheKey : IEquatable<TokenCacheKey>
     internal string SecretFingerprint { get; }
 
     public static TokenCacheKey For(Uri authority, ServiceCredential credential, string[] scopes) =>
-        new(authority.GetLeftPart(UriPartial.Path).TrimEnd('/').ToLowerInvariant(),
+        new(NormalizeAuthority(authority),
             credential.ClientId,
             string.Join(" ", NormalizeScopes(scopes)),
             SecretText.Use(credential.Secret, Fingerprint));
+
+    /// <summary>The authority as keys hold it: no trailing slash, lower case.</summary>
+    public static string NormalizeAuthority(Uri authority) => authority.GetLeftPart(UriPartial.Path).TrimEnd('/').ToLowerInvariant();
+
+    /// <summary>Whether this key belongs to the app <paramref name="clientId"/> at <paramref name="authority"/>, whatever its scopes or secret.</summary>
+    public bool BelongsTo(Uri authority, string clientId) => ClientId == clientId && Authority == NormalizeAuthority(authority);
 
     /// <summary>Scopes as a set: trimmed, de-duplicated, sorted ordinally.</summary>
     public static string[] NormalizeScopes(string[] scopes) =>

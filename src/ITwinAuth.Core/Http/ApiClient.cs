@@ -97,31 +97,6 @@ public static class ApiClient
         return result;
     }
 
-    public static ITwinUser ParseUser(HttpResult result)
-    {
-        using var document = JsonRead.TryParse(result.Body);
-        if (document?.RootElement.Property("user") is not { ValueKind: System.Text.Json.JsonValueKind.Object } user)
-            throw document is null
-                ? ApiErrors.NotJson(result)
-                : new ITwinAuthException(ITwinErrorIds.ResponseNotJson, ITwinErrorCategory.InvalidResult,
-                    $"{result.Target} answered without a 'user' object.", result.Target);
-        return new ITwinUser
-        {
-            Id = user.Guid("id"),
-            DisplayName = user.String("displayName"),
-            GivenName = user.String("givenName"),
-            Surname = user.String("surname"),
-            Email = user.String("email"),
-            AlternateEmail = user.String("alternateEmail"),
-            Phone = user.String("phone"),
-            OrganizationName = user.String("organizationName"),
-            City = user.String("city"),
-            Country = user.String("country"),
-            Language = user.String("language"),
-            CreatedDateTime = user.Date("createdDateTime"),
-        };
-    }
-
     /// <summary>-ContentType as a media type (parameters allowed), or <see cref="ITwinErrorIds.InvalidParameter"/>.</summary>
     public static MediaTypeHeaderValue ParseContentType(string contentType)
     {

@@ -32,9 +32,6 @@ public sealed class Page : IDisposable
     /// <summary>The whole body, made with <paramref name="factory"/>.</summary>
     public object? ConvertBody(JsonValueFactory factory) => JsonValues.Convert(_document.RootElement, factory);
 
-    /// <summary>True when the body itself is a JSON array.</summary>
-    public bool BodyIsArray => _document.RootElement.ValueKind == JsonValueKind.Array;
-
     /// <summary>The collection's items after the first <paramref name="skip"/>, in order, each made
     /// with <paramref name="factory"/> when it is reached (skipped ones are never converted).</summary>
     public IEnumerable<object?> ConvertItems(JsonValueFactory factory, int skip = 0)
@@ -53,13 +50,6 @@ public sealed class Page : IDisposable
     }
 
     public void Dispose() => _document.Dispose();
-
-    /// <summary>A JSON body that is not paged (no next link is looked for).</summary>
-    public static Page ReadBody(HttpResult result)
-    {
-        var document = JsonRead.TryParse(result.Body) ?? throw ApiErrors.NotJson(result);
-        return new Page(document, null, document.RootElement, null);
-    }
 
     public static Page Read(HttpResult result, Uri apiBaseUri)
     {

@@ -1,4 +1,5 @@
 using System;
+using ITwinAuth.Core;
 
 namespace ITwinAuth;
 
@@ -18,6 +19,32 @@ public sealed class ITwinUser
     public string? Country { get; init; }
     public string? Language { get; init; }
     public DateTimeOffset? CreatedDateTime { get; init; }
+
+    /// <summary>The user of a GET /users/... answer: {"user": {...}}.</summary>
+    internal static ITwinUser From(HttpResult result)
+    {
+        using var document = JsonRead.TryParse(result.Body);
+        if (document?.RootElement.Property("user") is not { ValueKind: System.Text.Json.JsonValueKind.Object } user)
+            throw document is null
+                ? ApiErrors.NotJson(result)
+                : new ITwinAuthException(ITwinErrorIds.ResponseNotJson, ITwinErrorCategory.InvalidResult,
+                    $"{result.Target} answered without a 'user' object.", result.Target);
+        return new ITwinUser
+        {
+            Id = user.Guid("id"),
+            DisplayName = user.String("displayName"),
+            GivenName = user.String("givenName"),
+            Surname = user.String("surname"),
+            Email = user.String("email"),
+            AlternateEmail = user.String("alternateEmail"),
+            Phone = user.String("phone"),
+            OrganizationName = user.String("organizationName"),
+            City = user.String("city"),
+            Country = user.String("country"),
+            Language = user.String("language"),
+            CreatedDateTime = user.Date("createdDateTime"),
+        };
+    }
 
     public override string ToString() => string.IsNullOrEmpty(Email) ? Id.ToString() : Email!;
 }

@@ -5,7 +5,7 @@ using ITwinAuth.Core;
 namespace ITwinAuth.Commands;
 
 /// <summary>Forgets cached tokens: all of them, or one connection's. The next request signs in again.</summary>
-[Cmdlet(VerbsCommon.Clear, "ITwinTokenCache", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[Cmdlet(VerbsCommon.Clear, "ITwinTokenCache", HelpUri = "https://github.com/itwinauth/ITwinAuth/blob/main/docs/Clear-ITwinTokenCache.md", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(void))]
 public sealed class ClearITwinTokenCacheCommand : PSCmdlet
 {
@@ -23,9 +23,8 @@ public sealed class ClearITwinTokenCacheCommand : PSCmdlet
         }
         else
         {
-            var authority = Connection.Authority.GetLeftPart(UriPartial.Path).TrimEnd('/').ToLowerInvariant();
-            var clientId = Connection.ClientId;
-            removed = TokenCache.Shared.Clear(k => k.ClientId == clientId && k.Authority == authority);
+            var (authority, clientId) = (Connection.Authority, Connection.ClientId);
+            removed = TokenCache.Shared.Clear(key => key.BelongsTo(authority, clientId));
         }
         WriteVerbose($"Cleared {removed} cached token(s).");
     }

@@ -7,10 +7,19 @@ using ITwinAuth.Core;
 namespace ITwinAuth.Commands;
 
 /// <summary>GET /users/me: the identity behind the token, which proves the sign-in works.</summary>
-[Cmdlet(VerbsCommon.Get, "ITwinMe")]
+[Cmdlet(VerbsCommon.Get, "ITwinMe", HelpUri = "https://github.com/itwinauth/ITwinAuth/blob/main/docs/Get-ITwinMe.md", DefaultParameterSetName = CurrentSet)]
 [OutputType(typeof(ITwinUser))]
 public sealed class GetITwinMeCommand : ITwinRequestCmdlet
 {
+    [Parameter(ParameterSetName = ConnectionSet, Mandatory = true)]
+    public override ITwinConnection? Connection { get; set; }
+
+    [Parameter(ParameterSetName = TokenSet, Mandatory = true)]
+    public override ITwinAccessToken? Token { get; set; }
+
+    [Parameter(ParameterSetName = TokenSet)]
+    public override string? ApiBaseUri { get; set; }
+
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         var tokens = ResolveTokens();
@@ -18,7 +27,7 @@ public sealed class GetITwinMeCommand : ITwinRequestCmdlet
         try
         {
             var result = await ApiClient.SendAsync(call, allowErrorStatus: false, Log, cancellationToken).ConfigureAwait(false);
-            WriteObjectAsync(ApiClient.ParseUser(result));
+            WriteObjectAsync(ITwinUser.From(result));
         }
         catch (ITwinAuthException ex)
         {

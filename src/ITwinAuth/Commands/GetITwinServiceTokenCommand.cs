@@ -12,18 +12,18 @@ namespace ITwinAuth.Commands;
 
 /// <summary>Signs in as a service application (client credentials), caches the token, and makes the
 /// app the session's current connection.</summary>
-[Cmdlet(VerbsCommon.Get, "ITwinServiceToken", DefaultParameterSetName = EnvironmentSet)]
+[Cmdlet(VerbsCommon.Get, "ITwinServiceToken", HelpUri = "https://github.com/itwinauth/ITwinAuth/blob/main/docs/Get-ITwinServiceToken.md", DefaultParameterSetName = EnvironmentVariablesSet)]
 [OutputType(typeof(ITwinAccessToken))]
 public sealed class GetITwinServiceTokenCommand : AsyncPSCmdlet
 {
-    public const string EnvironmentSet = "Environment";
+    public const string EnvironmentVariablesSet = "EnvironmentVariables";
     public const string ClientSecretSet = "ClientSecret";
     public const string CredentialSet = "Credential";
     public const string VaultSet = "Vault";
 
     [Parameter(ParameterSetName = ClientSecretSet, Position = 0)]
     [Parameter(ParameterSetName = VaultSet)]
-    [Parameter(ParameterSetName = EnvironmentSet)]
+    [Parameter(ParameterSetName = EnvironmentVariablesSet)]
     public string? ClientId { get; set; }
 
     [Parameter(ParameterSetName = ClientSecretSet, Mandatory = true, Position = 1)]
@@ -65,7 +65,7 @@ public sealed class GetITwinServiceTokenCommand : AsyncPSCmdlet
             throw new ITwinAuthException(ITwinErrorIds.InvalidParameter, ITwinErrorCategory.InvalidArgument,
                 "RefreshMargin cannot be negative.", "RefreshMargin");
 
-        if (ParameterSetName == EnvironmentSet && !EnvironmentCredentialSource.AnySecretSet)
+        if (ParameterSetName == EnvironmentVariablesSet && !EnvironmentCredentialSource.AnySecretSet)
         {
             // No secret anywhere: the current connection's token, if there is one (renewed if needed).
             if (ClientId is null && EnvironmentCredentialSource.FirstSet(EnvironmentCredentialSource.ClientIdVariables) is null &&

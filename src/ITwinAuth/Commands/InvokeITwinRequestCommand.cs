@@ -20,21 +20,41 @@ namespace ITwinAuth.Commands;
 /// JSON in and out, paging with -All (streamed, page by page), retries, and error records built from
 /// the iTwin error body. The token goes only to the connection's API host.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Invoke, "ITwinRequest", DefaultParameterSetName = PathSet, SupportsShouldProcess = true,
+[Cmdlet(VerbsLifecycle.Invoke, "ITwinRequest", HelpUri = "https://github.com/itwinauth/ITwinAuth/blob/main/docs/Invoke-ITwinRequest.md", DefaultParameterSetName = PathSet, SupportsShouldProcess = true,
     ConfirmImpact = ConfirmImpact.Medium, SupportsPaging = true)]
 [OutputType(typeof(PSObject), typeof(Hashtable), typeof(string))]
 public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
 {
     public const string PathSet = "Path";
     public const string UriSet = "Uri";
+    public const string PathConnectionSet = "PathConnection";
+    public const string UriConnectionSet = "UriConnection";
+    public const string PathTokenSet = "PathToken";
+    public const string UriTokenSet = "UriToken";
     private const int ProgressId = 0x17A1;
 
     [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = PathConnectionSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = PathTokenSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(PathCompleter))]
     public string? Path { get; set; }
 
     [Parameter(ParameterSetName = UriSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = UriConnectionSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = UriTokenSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
     public Uri? Uri { get; set; }
+
+    [Parameter(ParameterSetName = PathConnectionSet, Mandatory = true)]
+    [Parameter(ParameterSetName = UriConnectionSet, Mandatory = true)]
+    public override ITwinConnection? Connection { get; set; }
+
+    [Parameter(ParameterSetName = PathTokenSet, Mandatory = true)]
+    [Parameter(ParameterSetName = UriTokenSet, Mandatory = true)]
+    public override ITwinAccessToken? Token { get; set; }
+
+    [Parameter(ParameterSetName = PathTokenSet)]
+    [Parameter(ParameterSetName = UriTokenSet)]
+    public override string? ApiBaseUri { get; set; }
 
     [Parameter]
     public ITwinHttpMethod Method { get; set; } = ITwinHttpMethod.Get;
@@ -249,9 +269,9 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
             output.Post(() => WriteObject(text));
             return;
         }
-        using var page = Page.ReadBody(result);
-        var value = page.ConvertBody(Factory);
-        var enumerate = page.BodyIsArray;
+        using var body = JsonBody.Read(result);
+        var value = body.Convert(Factory);
+        var enumerate = body.IsArray;
         // Posted, not awaited: nothing follows, so the pipeline need not confirm it.
         output.Post(() => WriteObject(value, enumerate));
     }
@@ -329,8 +349,8 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
     private object? ConvertWhole(HttpResult result)
     {
         if (!LooksLikeJson(result)) return Encoding.UTF8.GetString(result.Body);
-        using var page = Page.ReadBody(result);
-        return page.ConvertBody(Factory);
+        using var body = JsonBody.Read(result);
+        return body.Convert(Factory);
     }
 
     private JsonValueFactory Factory => AsHashtable ? HashtableFactory.Instance : PSObjectFactory.Instance;

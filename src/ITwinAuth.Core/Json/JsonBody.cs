@@ -1,0 +1,23 @@
+using System;
+using System.Text.Json;
+
+namespace ITwinAuth.Core;
+
+/// <summary>A JSON response body taken whole (an object, an array, an error body): no page, no next link.</summary>
+public sealed class JsonBody : IDisposable
+{
+    private readonly JsonDocument _document;
+
+    private JsonBody(JsonDocument document) => _document = document;
+
+    /// <summary>True when the body is a JSON array (its items are written one by one).</summary>
+    public bool IsArray => _document.RootElement.ValueKind == JsonValueKind.Array;
+
+    /// <summary>The body, made with <paramref name="factory"/>.</summary>
+    public object? Convert(JsonValueFactory factory) => JsonValues.Convert(_document.RootElement, factory);
+
+    public static JsonBody Read(HttpResult result) =>
+        new(JsonRead.TryParse(result.Body) ?? throw ApiErrors.NotJson(result));
+
+    public void Dispose() => _document.Dispose();
+}

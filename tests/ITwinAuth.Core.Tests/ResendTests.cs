@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Xunit;
+
+namespace ITwinAuth.Core.Tests;
+
+/// <summary>
+/// A request that is not idempotent reaches the server once, even when the server drops a pooled
+/// connection right after reading it: the case where .NET's handler re-sends a request that has no
+/// content. A raw TCP server counts what arrives; a control request built without the module's
+/// empty body shows the server can see a re-send.
+/// </summary>
+public sealed class ResendTests
+{
+    [Fact]
+    public async Task A_bodyless_POST_is_delivered_once_where_a_plain_one_is_delivered_again_by_the_handler()
+    {
+        using var server = new DroppingServer();
+        var uri = new Uri($"http://127.0.0.1:{server.Port}/x");
+
+        // The control: a plain bodyless POST on a pooled connection, straight through the shared client.
+        await Warm(uri);
+        using (var plain = new HttpRequestMessage(HttpMethod.Post, uri))
+            await Assert.ThrowsAnyAsync<HttpRequestException>(() => SharedHttpClient.Instance.SendAsync(plain));
+        var plainDeliveries = server.PostsReceived;
+        Assert.True(plainDeliveries > 1, $"the control was delivered {plainDeliveries} time(s): the server must be able to see a re-send");
+
+        // The module's POST, on a pooled connection too.
+        await Warm(uri);
+        var call = new HttpCall(HttpMethod.Post, uri) { Retry = new RetryPolicy { MaximumRetryCount = 3 } };
+        var ex = await Assert.ThrowsAsync<ITwinAuthException>(() => HttpPipeline.SendAsync(call, NullLogSink.Instance, default));
+        Assert.Equal(ITwinErrorIds.ApiUnreachable, ex.ErrorId);
+        Assert.Equal(plainDeliveries + 1, server.PostsReceived); // once (and no retry of ours: POST is not idempotent)
+    }
+
+    private static async Task Warm(Uri uri)
+    {
+        using var response = await SharedHttpClient.Instance.GetAsync(uri);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    /// <summary>Answers GETs (keep-alive); reads a POST and closes the connection without a word.</summary>
+    private sealed class DroppingServer : IDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly CancellationTokenSource _stop = new(TimeSpan.FromSeconds(60));
+        private int _posts;
+
+        public DroppingServer()
+        {
+            _listener.Start();
+            Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+            _ = AcceptAsync();
+        }
+
+        public int Port { get; }
+        public int PostsReceived => Volatile.Read(ref _posts);
+
+        private async Task AcceptAsync()
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                Socket socket;
+                try { socket = await _listener.AcceptSocketAsync(_stop.Token); }
+                catch (Exception) { return; }
+                _ = ServeAsync(socket);
+            }
+        }
+
+        private async Task ServeAsync(Socket socket)
+        {
+            using var stream = new NetworkStream(socket, ownsSocket: true);
+            var buffer = new byte[8192];
+            try
+            {
+                while (true)
+                {
+                    var head = new StringBuilder();
+                    while (!head.ToString().Contains("\r\n\r\n"))
+                    {
+                        var read = await stream.ReadAsync(buffer, _stop.Token);
+                        if (read == 0) return;
+                        head.Append(Encoding.ASCII.GetString(buffer, 0, read));
+                    }
+                    if (head.ToString().StartsWith("POST", StringComparison.Ordinal))
+                    {
+                        Interlocked.Increment(ref _posts);
+                        socket.Shutdown(SocketShutdown.Both); // close without an answer
+                        socket.Close();
+                        return;
+                    }
+                    var ok = Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+                    await stream.WriteAsync(ok, _stop.Token);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or OperationCanceledException or SocketException or ObjectDisposedException) { }
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _listener.Stop();
+            _stop.Dispose();
+        }
+    }
+}
