@@ -78,4 +78,25 @@ Describe 'After the first sign-in' -Tag Guidance {
         $user | Should -BeOfType ([hashtable])
         @($user.Keys)[0..2] -join ',' | Should -Be 'id,displayName,givenName'
     }
+
+    It '-Unwrap writes the one value a response wraps' {
+        Connect-TestApp -Emulator $emulator -App $app | Out-Null
+        $user = Invoke-ITwinRequest -Path /users/me -Unwrap
+        $user.email | Should -BeLike "$($app.ClientId)@*"
+        $user.PSObject.Properties.Name | Should -Not -Contain 'user'
+        $items = @(Invoke-ITwinRequest -Path /itwins -Query @{ '$top' = 3 } -Unwrap)
+        $items.Count | Should -Be 3
+        $items[0].displayName | Should -Be 'iTwin 000001'
+    }
+
+    It '-IncludeTotalCount counts the whole listing, past -First, and says it is exact' {
+        Connect-TestApp -Emulator $emulator -App $app | Out-Null
+        Reset-EmulatorStats $emulator
+        $out = @(Invoke-ITwinRequest -Path /itwins -Query @{ '$top' = 100 } -First 5 -IncludeTotalCount)
+        $out.Count | Should -Be 6
+        $total = $out[-1]
+        $total | Should -BeOfType ([System.Management.Automation.PSObject])
+        ($total | Out-String) | Should -Match 'Total count: 250'
+        (Get-EmulatorStats $emulator).apiRequests | Should -Be 3 -Because '250 items in pages of 100'
+    }
 }

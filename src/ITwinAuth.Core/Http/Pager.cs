@@ -15,11 +15,15 @@ public sealed class Pager
 
     private readonly ulong _skip;
     private readonly ulong _first;
+    private readonly bool _countAll;
 
-    public Pager(ulong skip, ulong first)
+    /// <param name="countAll">Past -First, keep following the next links to count the rest
+    /// (-IncludeTotalCount): nothing more is written, but the total is exact.</param>
+    public Pager(ulong skip, ulong first, bool countAll = false)
     {
         _skip = skip;
         _first = first;
+        _countAll = countAll;
     }
 
     public async Task<PagingOutcome> RunAsync(Func<Uri, HttpCall> callFor, Uri target, bool allowErrorStatus, IPageSink sink,
@@ -50,18 +54,23 @@ public sealed class Pager
             }
 
             seen += (ulong)page.ItemCount;
-            var skipHere = (int)Math.Min((ulong)page.ItemCount, _skip - outcome.Skipped);
-            var takeHere = (int)Math.Min((ulong)(page.ItemCount - skipHere), _first - outcome.Written);
-            outcome.Skipped += (ulong)skipHere;
-            outcome.Written += (ulong)takeHere;
+            outcome.Total = seen;
             var progress = $"Page {outcome.Pages}: {outcome.Written} item(s) of '{page.CollectionName}' so far";
-            await sink.ItemsAsync(page, skipHere, takeHere, progress).ConfigureAwait(false);
+            if (outcome.Written < _first)
+            {
+                var skipHere = (int)Math.Min((ulong)page.ItemCount, _skip - outcome.Skipped);
+                var takeHere = (int)Math.Min((ulong)(page.ItemCount - skipHere), _first - outcome.Written);
+                outcome.Skipped += (ulong)skipHere;
+                outcome.Written += (ulong)takeHere;
+                progress = $"Page {outcome.Pages}: {outcome.Written} item(s) of '{page.CollectionName}' so far";
+                await sink.ItemsAsync(page, skipHere, takeHere, progress).ConfigureAwait(false);
+            }
 
-            if (outcome.Written >= _first) return outcome;
+            if (outcome.Written >= _first && !_countAll) return outcome;
             next = page.Next;
             if (next is not null)
             {
-                log.Verbose($"{progress}; following the next link.");
+                log.Verbose(outcome.Written >= _first ? $"{progress}; counting the rest ({seen} so far)." : $"{progress}; following the next link.");
                 continue;
             }
             outcome.Complete = true;

@@ -7,6 +7,9 @@ public sealed class PagingOutcome
     public ulong Skipped { get; internal set; }
     public ulong Written { get; internal set; }
 
+    /// <summary>Every item of the pages read, written or not: the listing's total once <see cref="Complete"/>.</summary>
+    public ulong Total { get; internal set; }
+
     /// <summary>The listing's last page was reached (no next link), rather than -First or an error.</summary>
     public bool Complete { get; internal set; }
 

@@ -16,6 +16,28 @@ public sealed class JsonBody : IDisposable
     /// <summary>The body, made with <paramref name="factory"/>.</summary>
     public object? Convert(JsonValueFactory factory) => JsonValues.Convert(_document.RootElement, factory);
 
+    /// <summary>
+    /// The one value an envelope wraps: {"user": {...}} gives the user, {"iTwins": [...], "_links": ...}
+    /// the array. A body with more than that one property (besides _links) is given whole.
+    /// </summary>
+    public object? ConvertUnwrapped(JsonValueFactory factory, out bool isArray)
+    {
+        var root = _document.RootElement;
+        JsonElement? only = null;
+        if (root.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in root.EnumerateObject())
+            {
+                if (property.Name == "_links") continue;
+                if (only is not null) { only = null; break; }
+                only = property.Value;
+            }
+        }
+        var value = only ?? root;
+        isArray = value.ValueKind == JsonValueKind.Array;
+        return JsonValues.Convert(value, factory);
+    }
+
     public static JsonBody Read(HttpResult result) =>
         new(JsonRead.TryParse(result.Body) ?? throw ApiErrors.NotJson(result));
 

@@ -84,6 +84,10 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
     [Parameter]
     public SwitchParameter AsHashtable { get; set; }
 
+    /// <summary>Writes the one value a response wraps ({"user": {...}} gives the user) instead of the envelope.</summary>
+    [Parameter]
+    public SwitchParameter Unwrap { get; set; }
+
     [Parameter]
     public SwitchParameter Raw { get; set; }
 
@@ -175,7 +179,7 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
             return;
         }
 
-        var paged = All || PagingParameters.First != ulong.MaxValue || PagingParameters.Skip != 0;
+        var paged = All || PagingParameters.First != ulong.MaxValue || PagingParameters.Skip != 0 || PagingParameters.IncludeTotalCount;
         async Task Work(IRequestOutput output, CancellationToken token)
         {
             try
@@ -270,8 +274,8 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
             return;
         }
         using var body = JsonBody.Read(result);
-        var value = body.Convert(Factory);
         var enumerate = body.IsArray;
+        var value = Unwrap ? body.ConvertUnwrapped(Factory, out enumerate) : body.Convert(Factory);
         // Posted, not awaited: nothing follows, so the pipeline need not confirm it.
         output.Post(() => WriteObject(value, enumerate));
     }
@@ -285,7 +289,7 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
     {
         var activity = $"{method.Method} {target.GetLeftPart(UriPartial.Path)}";
         var sink = new PageWriter(this, output, activity, cancellationToken);
-        var pager = new Pager(PagingParameters.Skip, PagingParameters.First);
+        var pager = new Pager(PagingParameters.Skip, PagingParameters.First, countAll: PagingParameters.IncludeTotalCount);
         var outcome = await pager.RunAsync(next => NewCall(method, next, content), target, SkipHttpErrorCheck, sink, output.Log, cancellationToken)
             .ConfigureAwait(false);
 
@@ -296,7 +300,7 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
                 WriteWarning($"{activity} stopped at {cap} items: the API returns at most X-Max-Return items of a listing " +
                     $"(here {cap}). Add -Headers @{{ 'X-Max-Return' = 10000 }} to get up to 10,000.");
             if (PagingParameters.IncludeTotalCount)
-                WriteObject(PagingParameters.NewTotalCount(outcome.Skipped + outcome.Written, outcome.Complete ? 1.0 : 0.0));
+                WriteObject(PagingParameters.NewTotalCount(outcome.Total, outcome.Complete ? 1.0 : 0.0));
         }, cancellationToken).ConfigureAwait(false);
         output.Log.Verbose($"Paging done: {outcome.Pages} page(s), {outcome.Written} item(s) written.");
     }
