@@ -154,7 +154,8 @@ Context 'Responses' {
 
 Context 'Paging with -All' -Tag Paging {
     It 'returns each of 10,000 iTwins exactly once, in order, over 100 pages' {
-        $items = Invoke-ITwinRequest -Path /itwins -Query @{ '$top' = 100 } -All
+        # The platform caps a listing at X-Max-Return (default 1000): raise it to reach all 10,000.
+        $items = Invoke-ITwinRequest -Path /itwins -Query @{ '$top' = 100 } -Headers @{ 'X-Max-Return' = 10000 } -All
         $items.Count | Should -Be 10000
         @($items.id | Select-Object -Unique).Count | Should -Be 10000
         $items[0].displayName | Should -Be 'iTwin 000001'
