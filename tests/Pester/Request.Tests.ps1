@@ -202,10 +202,10 @@ Context 'Retries, errors and cancellation' -Tag Retry {
         $watch.Elapsed.TotalSeconds | Should -BeGreaterOrEqual 0.9
     }
 
-    It 'gives RateLimitExceeded (LimitsExceeded) with status and request id once retries run out' {
+    It 'gives the platform''s TooManyRequests (LimitsExceeded) with status and request id once retries run out' {
         Add-EmulatorFault -Emulator $emulator -Fault @(@{ path = '/users/me'; status = 429; retryAfterSeconds = 0; times = 3 })
         $record = Get-ErrorRecord { Invoke-ITwinRequest -Path /users/me -MaximumRetryCount 2 }
-        $record.FullyQualifiedErrorId | Should -BeLike 'RateLimitExceeded,*'
+        $record.FullyQualifiedErrorId | Should -BeLike 'TooManyRequests,*'
         $record.CategoryInfo.Category | Should -Be 'LimitsExceeded'
         $record.Exception.StatusCode | Should -Be 429
         $record.Exception.RequestId | Should -Match '^[0-9a-f-]{36}$'
