@@ -27,6 +27,7 @@ public sealed class CommandLine
                                      half each way; handshakes pay it too). Default: 0.
           --tls <ca.pem>             Serve over HTTPS with HTTP/1.1 and HTTP/2, with a certificate made at
                                      start; its CA is written to this path (trust it with SSL_CERT_FILE).
+          --no-http2                 With --tls, offer HTTP/1.1 only.
           --proxy                    Also run a counting HTTP forward proxy on loopback (see GET
                                      <authority>/_emulator/network for its address).
           --proxy-port <port>        The forward proxy's port. Default: a free port.
@@ -77,6 +78,7 @@ public sealed class CommandLine
                 case "--rtt-ms": options.RoundTripMs = NextInt(0, 600_000); break;
                 case "--tls": options.TlsCertificatePath = Next(); break;
                 case "--proxy": options.ForwardProxy = true; break;
+                case "--no-http2": options.NoHttp2 = true; break;
                 case "--proxy-port": options.ForwardProxy = true; options.ProxyPort = NextInt(1, 65535); break;
                 case "--no-max-return": options.EnforceMaxReturn = false; break;
                 case "--env":

@@ -63,7 +63,7 @@ public sealed class EmulatorHost : IAsyncDisposable
                 {
                     if (state.Certificate is { } certificate)
                     {
-                        listen.Protocols = HttpProtocols.Http1AndHttp2;
+                        listen.Protocols = options.NoHttp2 ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;
                         listen.UseHttps(certificate);
                     }
                     else listen.Protocols = HttpProtocols.Http1;

@@ -18,6 +18,8 @@ public sealed class EmulatorOptions
     /// <summary>Serve every host over TLS (HTTP/1.1 and HTTP/2) with a certificate made at start, its
     /// issuing CA written as PEM here, for clients to trust (SSL_CERT_FILE on Linux).</summary>
     public string? TlsCertificatePath { get; set; }
+    /// <summary>With TLS, offer HTTP/1.1 only (no h2 in ALPN): to compare the two.</summary>
+    public bool NoHttp2 { get; set; }
     /// <summary>Also run a counting HTTP forward proxy (absolute-form requests and CONNECT) on loopback.</summary>
     public bool ForwardProxy { get; set; }
     public int ProxyPort { get; set; }
