@@ -51,7 +51,7 @@ Describe 'The benchmark' -Tag Bench {
                 [double]::IsFinite($ratio) -and $ratio -gt 0 | Should -BeTrue -Because $row
             }
             $inFlight = $network | Where-Object { $_ -like '*most in flight*' }
-            $inFlight | Should -Match '\| (\d+) \(h2\), (\d+) \(HTTP/1.1\)'
+            $inFlight -match '\| (\d+) \(h2\), (\d+) \(HTTP/1.1\)' | Should -BeTrue -Because $inFlight
             [int]$Matches[1] | Should -BeGreaterThan 1 -Because 'the fan-out overlapped at the server'
             $network | Where-Object { $_ -like '*HTTP/2 vs HTTP/1.1*' } | Should -Match '\| yes \|$' -Because 'every fan-out call went over HTTP/2'
         }
