@@ -20,40 +20,16 @@ Import-Module (Join-Path $PSScriptRoot '../tests/ChildPwsh.psm1') -Force
 Import-Module $ModulePath -Force
 
 $size = if ($Quick) {
-    @{ Rounds = 3; PerRound = 30; Warmup = 30; PagingItems = 2000; PagingRounds = 1; CacheHits = 1000; Parallel = 50; StartupRuns = 3; TokenRounds = 3; TokenPerRound = 5; MemorySmall = 2000; MemoryLarge = 20000 }
+    @{ Rounds = 3; PerRound = 30; Warmup = 30; PagingItems = 2000; PagingRounds = 1; CacheHits = 1000; Parallel = 50; StartupRuns = 3; TokenRounds = 3; TokenPerRound = 5; MemorySmall = 2000; MemoryLarge = 20000
+        Network = @{ Rounds = 2; PerRound = 4; Warmup = 2; FanOutCalls = 32; FanOutRounds = 1; HoldMs = 20; RoundTripMs = 20 } }
 }
 else {
     # Many short rounds: a noisy moment spoils one round, not the median.
-    @{ Rounds = 15; PerRound = 70; Warmup = 300; PagingItems = 10000; PagingRounds = 7; CacheHits = 10000; Parallel = 50; StartupRuns = 10; TokenRounds = 15; TokenPerRound = 15; MemorySmall = 10000; MemoryLarge = 100000 }
+    @{ Rounds = 15; PerRound = 70; Warmup = 300; PagingItems = 10000; PagingRounds = 7; CacheHits = 10000; Parallel = 50; StartupRuns = 10; TokenRounds = 15; TokenPerRound = 15; MemorySmall = 10000; MemoryLarge = 100000
+        Network = @{ Rounds = 7; PerRound = 15; Warmup = 10; FanOutCalls = 96; FanOutRounds = 3; HoldMs = 20; RoundTripMs = 20 } }
 }
 
-function Get-Median([double[]] $Values) {
-    $sorted = $Values | Sort-Object
-    $middle = [int][Math]::Floor($sorted.Count / 2)
-    if ($sorted.Count % 2) { $sorted[$middle] } else { ($sorted[$middle - 1] + $sorted[$middle]) / 2 }
-}
-
-# Times each contender for $PerRound calls per round, rotating the order every round; returns the
-# median milliseconds per call of each.
-function Measure-SideBySide([System.Collections.Specialized.OrderedDictionary] $Contenders, [int] $Rounds, [int] $PerRound, [int] $Warmup) {
-    $names = @($Contenders.Keys)
-    foreach ($name in $names) { for ($i = 0; $i -lt $Warmup; $i++) { & $Contenders[$name] } }
-    $samples = @{}
-    foreach ($name in $names) { $samples[$name] = [System.Collections.Generic.List[double]]::new() }
-    for ($round = 0; $round -lt $Rounds; $round++) {
-        for ($k = 0; $k -lt $names.Count; $k++) {
-            $name = $names[($k + $round) % $names.Count]
-            $block = $Contenders[$name]
-            [GC]::Collect(); [GC]::WaitForPendingFinalizers()   # no contender pays for another's garbage
-            $watch = [Diagnostics.Stopwatch]::StartNew()
-            for ($i = 0; $i -lt $PerRound; $i++) { & $block }
-            $samples[$name].Add($watch.Elapsed.TotalMilliseconds / $PerRound)
-        }
-    }
-    $result = [ordered]@{}
-    foreach ($name in $names) { $result[$name] = Get-Median $samples[$name].ToArray() }
-    $result
-}
+. (Join-Path $PSScriptRoot 'BenchCommon.ps1')
 
 function Invoke-FreshPwsh([string] $Command, [hashtable] $Environment = @{}) {
     $run = Invoke-ChildPwsh -TimeoutSeconds 300 -Environment $Environment -ArgumentList @('-NoProfile', '-NonInteractive', '-Command', $Command)
@@ -61,8 +37,26 @@ function Invoke-FreshPwsh([string] $Command, [hashtable] $Environment = @{}) {
     $run.Output
 }
 
+# An emulator with network options (TLS, a round trip), started without waiting, then waited for:
+# Start-ITwinEmulator takes no options. It stops when its stdin closes, or after 15 minutes.
+function Start-BenchEmulatorProcess([string[]] $Options) {
+    $info = [Diagnostics.ProcessStartInfo]::new('dotnet')
+    foreach ($a in @($EmulatorPath, '--env', 'none', '--exit-on-stdin-close', '--stop-after', '900') + $Options) { $info.ArgumentList.Add([string]$a) }
+    $info.RedirectStandardInput = $true; $info.RedirectStandardOutput = $true; $info.RedirectStandardError = $true
+    $info.UseShellExecute = $false
+    [Diagnostics.Process]::Start($info)
+}
+function Wait-BenchEmulator([Diagnostics.Process] $Process) {
+    $read = $Process.StandardOutput.ReadLineAsync()
+    if (-not $read.Wait([timespan]::FromSeconds(60)) -or $read.Result -notmatch 'ready authority=(\S+) api=(\S+) foreign=(\S+)') {
+        if (-not $Process.HasExited) { $Process.Kill($true) }
+        throw "A network emulator did not start: $($Process.StandardError.ReadToEnd())"
+    }
+    [pscustomobject]@{ Process = $Process; Authority = $Matches[1].TrimEnd('/'); ApiBaseUri = $Matches[2].TrimEnd('/'); ForeignUri = $Matches[3].TrimEnd('/') }
+}
+
 # Progress on the way (the smoke pass takes about 20 s; a full run minutes): one line per step.
-function Write-BenchStep([int] $Step, [string] $Name) { Write-Host "[$Step/6] measuring $Name..." }
+function Write-BenchStep([int] $Step, [string] $Name) { Write-Host "[$Step/7] measuring $Name..." }
 
 $rows = [System.Collections.Generic.List[object]]::new()
 function Add-Row([string] $Scenario, [string] $Ours, [string] $Theirs, [string] $Ratio, [string] $Target, [bool] $Met) {
@@ -72,6 +66,8 @@ function Add-Row([string] $Scenario, [string] $Ours, [string] $Theirs, [string] 
 
 $emulator = Start-ITwinEmulator -EmulatorPath $EmulatorPath -ITwinCount $size.PagingItems
 try {
+    # These listings go past the platform's X-Max-Return cap (10,000 at most) on purpose.
+    Invoke-EmulatorAdmin -Emulator $emulator -Method Put -Path settings -Body @{ enforceMaxReturn = $false } | Out-Null
     $app = Register-EmulatorApp -Emulator $emulator
     $secret = ConvertTo-SecureString $app.client_secret -AsPlainText -Force
     $signIn = @{ ClientId = $app.client_id; ClientSecret = $secret; Authority = $emulator.Authority; ApiBaseUri = $emulator.ApiBaseUri }
@@ -214,6 +210,53 @@ if (`$n -ne $count) { throw "counted `$n" }
         })
     $tokenRatio = $tokens.ITwinAuth / $tokens.HttpClient
     Add-Row 'Token request: cold' ('{0:N2} ms' -f $tokens.ITwinAuth) ('HttpClient form post {0:N2} ms' -f $tokens.HttpClient) ('{0:N2}x the wire' -f $tokenRatio) '<= 1.5x' ($tokenRatio -le 1.5)
+
+    # 7. The network: TLS behind a delaying relay ----------------------------------------------------
+    Write-BenchStep 7 'the network (TLS, round trip)'
+    $net = $size.Network
+    $caDir = Join-Path ([IO.Path]::GetTempPath()) "itwinauth-bench-ca-$PID"
+    $networkEmulators = @{}
+    try {
+        # Both at once (they take a second or two to start): one offers h2 and HTTP/1.1, one HTTP/1.1 only.
+        $starting = foreach ($kind in 'H2', 'H1') {
+            $options = @('--tls', (Join-Path $caDir "$kind.pem"), '--rtt-ms', $net.RoundTripMs, '--itwins', 100)
+            if ($kind -eq 'H1') { $options += '--no-http2' }
+            @{ Kind = $kind; Process = Start-BenchEmulatorProcess $options }
+        }
+        foreach ($start in $starting) { $networkEmulators[$start.Kind] = Wait-BenchEmulator $start.Process }
+        $settings = @{ Size = $net }
+        foreach ($kind in 'H2', 'H1') {
+            $e = $networkEmulators[$kind]
+            $registered = Invoke-RestMethod -SkipCertificateCheck -Method Post -Uri "$($e.Authority)/_emulator/apps" -Body '{}' -ContentType application/json
+            $settings[$kind] = @{ authority = $e.Authority; api = $e.ApiBaseUri; clientId = $registered.client_id; secret = $registered.client_secret }
+        }
+        $bundle = Join-Path $caDir 'bundle.pem'
+        Set-Content -Path $bundle -Value ((Get-ChildItem $caDir -Filter H?.pem | Get-Content -Raw) -join "`n")
+        $run = Invoke-ChildPwsh -TimeoutSeconds 600 -Environment @{ SSL_CERT_FILE = $bundle; HTTP_PROXY = ''; HTTPS_PROXY = '' } -ArgumentList @(
+            '-NoProfile', '-NonInteractive', '-File', (Join-Path $PSScriptRoot 'Network.ps1'), '-ModulePath', $ModulePath,
+            '-Settings', (ConvertTo-Json $settings -Compress -Depth 4), '-BenchCommon', (Join-Path $PSScriptRoot 'BenchCommon.ps1'))
+        if ($run.ExitCode -ne 0) { throw "The network benchmark failed: $($run.Output)" }
+        $result = ($run.Output -split "`n" | Where-Object { $_ -like '{*' } | Select-Object -Last 1) | ConvertFrom-Json
+    }
+    finally {
+        foreach ($e in $networkEmulators.Values) { Stop-ITwinEmulator -Emulator $e }
+        Remove-Item $caDir -Recurse -Force -ErrorAction Ignore
+    }
+    $where = "TLS, $($net.RoundTripMs) ms round trip"
+    $p = $result.PerRequest
+    $netWire = $p.ITwinAuth / $p.HttpClient
+    $netIrm = $p.InvokeRestMethod / $p.ITwinAuth
+    Add-Row "Network ($where): per request vs raw HttpClient" ('{0:N1} ms' -f $p.ITwinAuth) ('HttpClient keep-alive {0:N1} ms' -f $p.HttpClient) ('{0:N2}x the wire' -f $netWire) '<= 1.15x' ($netWire -le 1.15)
+    Add-Row "Network ($where): per request vs Invoke-RestMethod" ('{0:N1} ms' -f $p.ITwinAuth) ('Invoke-RestMethod, no session {0:N1} ms' -f $p.InvokeRestMethod) ('{0:N2}x faster' -f $netIrm) '>= 3x faster' ($netIrm -ge 3)
+    $f = $result.FanOut
+    $calls = $net.FanOutCalls
+    $fanRatio = $f.OneByOne / $f.ThrottleLimitH2
+    Add-Row "Network: fan-out of $calls calls held $($net.HoldMs) ms, -ThrottleLimit 16 vs one by one" ('{0:N0} ms' -f $f.ThrottleLimitH2) ('one by one {0:N0} ms' -f $f.OneByOne) ('{0:N2}x faster' -f $fanRatio) '>= 8x faster' ($fanRatio -ge 8)
+    Add-Row 'Network: fan-out, most in flight at the server' "$($result.Peaks.ThrottleLimitH2) (h2), $($result.Peaks.ThrottleLimitH1) (HTTP/1.1)" "ForEach-Object -Parallel 16: $($result.Peaks.Parallel)" '' '<= 16' ([Math]::Max($result.Peaks.ThrottleLimitH2, $result.Peaks.ThrottleLimitH1) -le 16)
+    $parallelRatio = $f.Parallel / $f.ThrottleLimitH2
+    Add-Row 'Network: fan-out vs ForEach-Object -Parallel' ('{0:N0} ms' -f $f.ThrottleLimitH2) ('-Parallel -ThrottleLimit 16, import per runspace {0:N0} ms' -f $f.Parallel) ('{0:N2}x faster' -f $parallelRatio) 'faster' ($parallelRatio -gt 1)
+    $h2Ratio = $f.ThrottleLimitH1 / $f.ThrottleLimitH2
+    Add-Row 'Network: fan-out HTTP/2 vs HTTP/1.1' ('h2 {0:N0} ms, {1} connection(s)' -f $f.ThrottleLimitH2, $result.H2Connections) ('HTTP/1.1 {0:N0} ms, {1} connections' -f $f.ThrottleLimitH1, $result.H1Connections) ('{0:N2}x' -f $h2Ratio) "all $calls calls on h2" ($result.H2Requests -eq $calls)
 }
 finally {
     Stop-ITwinEmulator -Emulator $emulator

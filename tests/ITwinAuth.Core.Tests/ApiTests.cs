@@ -102,13 +102,13 @@ public sealed class ApiTests(EmulatorFixture emulator)
     }
 
     [Fact]
-    public async Task Exhausted_retries_give_RateLimitExceeded()
+    public async Task Exhausted_retries_give_the_platforms_TooManyRequests()
     {
         var app = emulator.Register();
         emulator.Arm(new FaultRule { Path = "/users/me", Status = 429, RetryAfterSeconds = 0, Times = 3 });
         var ex = await Assert.ThrowsAsync<ITwinApiException>(() =>
             Get(Tokens(app), "/users/me", retry: new RetryPolicy { MaximumRetryCount = 2 }));
-        Assert.Equal("RateLimitExceeded", ex.ErrorId);
+        Assert.Equal("TooManyRequests", ex.ErrorId);
         Assert.Equal(ITwinErrorCategory.LimitsExceeded, ex.Category);
     }
 
@@ -121,7 +121,7 @@ public sealed class ApiTests(EmulatorFixture emulator)
         try
         {
             var ex = await Assert.ThrowsAsync<ITwinApiException>(() => Get(Tokens(app), "/users/me"));
-            Assert.Equal("RateLimitExceeded", ex.ErrorId);
+            Assert.Equal("TooManyRequests", ex.ErrorId);
             Assert.Equal(TimeSpan.FromHours(1), ex.RetryAfter);
             Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10));
         }

@@ -27,8 +27,24 @@ public static class AdminEndpoints
         {
             if (settings.TokenLifetimeSeconds is { } lifetime) state.TokenLifetimeSeconds = lifetime;
             if (settings.ITwinCount is { } count) state.ITwins = new ITwinStore(count);
-            return Results.Json(new { tokenLifetimeSeconds = state.TokenLifetimeSeconds, iTwinCount = state.ITwins.Count });
+            if (settings.LatencyMs is { } latency) state.LatencyMs = Math.Max(0, latency);
+            if (settings.EnforceMaxReturn is { } enforce) state.EnforceMaxReturn = enforce;
+            return Results.Json(new
+            {
+                tokenLifetimeSeconds = state.TokenLifetimeSeconds, iTwinCount = state.ITwins.Count,
+                latencyMs = state.LatencyMs, enforceMaxReturn = state.EnforceMaxReturn,
+            });
         });
+
+        // How the hosts are reached: TLS, the emulated network, and the forward proxy.
+        admin.MapGet("/_emulator/network", () => Results.Json(new
+        {
+            tls = state.Certificate is not null,
+            caCertificatePath = state.Options.TlsCertificatePath,
+            roundTripMs = state.Options.RoundTripMs,
+            latencyMs = state.LatencyMs,
+            proxy = state.Proxy?.Uri.ToString().TrimEnd('/'),
+        }));
 
         admin.MapGet("/_emulator/stats", () => Results.Json(state.Stats.Snapshot()));
         admin.MapGet("/_emulator/tokens", () => Results.Json(state.Stats.IssuedTokens.ToArray()));
@@ -66,5 +82,5 @@ public static class AdminEndpoints
     };
 
     public sealed record AppUpdate(string? ClientSecret, int? TokenLifetimeSeconds);
-    public sealed record EmulatorSettings(int? TokenLifetimeSeconds, int? ITwinCount);
+    public sealed record EmulatorSettings(int? TokenLifetimeSeconds, int? ITwinCount, int? LatencyMs = null, bool? EnforceMaxReturn = null);
 }

@@ -22,6 +22,16 @@ public sealed class CommandLine
                                      sh (export NAME=value, the default), pwsh ($env:NAME = 'value'), none.
           --stop-after <s>           Stop by itself after this many seconds. Default: run until stopped.
           --exit-on-stdin-close      Also stop when standard input closes (for a harness that owns stdin).
+          --latency-ms <ms>          Hold every API request this long before answering. Default: 0.
+          --rtt-ms <ms>              Add this round trip in front of every host (a delaying TCP relay,
+                                     half each way; handshakes pay it too). Default: 0.
+          --tls <ca.pem>             Serve over HTTPS with HTTP/1.1 and HTTP/2, with a certificate made at
+                                     start; its CA is written to this path (trust it with SSL_CERT_FILE).
+          --no-http2                 With --tls, offer HTTP/1.1 only.
+          --proxy                    Also run a counting HTTP forward proxy on loopback (see GET
+                                     <authority>/_emulator/network for its address).
+          --proxy-port <port>        The forward proxy's port. Default: a free port.
+          --no-max-return            Do not cap /itwins listings at X-Max-Return (for huge benchmarks).
           --verbose                  Log every request (ASP.NET Core console logging).
           -h, --help                 Show this help and exit.
 
@@ -64,6 +74,13 @@ public sealed class CommandLine
                 case "--stop-after": line.StopAfterSeconds = NextInt(1, int.MaxValue); break;
                 case "--exit-on-stdin-close": line.ExitOnStdinClose = true; break;
                 case "--verbose": options.Quiet = false; break;
+                case "--latency-ms": options.LatencyMs = NextInt(0, 600_000); break;
+                case "--rtt-ms": options.RoundTripMs = NextInt(0, 600_000); break;
+                case "--tls": options.TlsCertificatePath = Next(); break;
+                case "--proxy": options.ForwardProxy = true; break;
+                case "--no-http2": options.NoHttp2 = true; break;
+                case "--proxy-port": options.ForwardProxy = true; options.ProxyPort = NextInt(1, 65535); break;
+                case "--no-max-return": options.EnforceMaxReturn = false; break;
                 case "--env":
                     line.EnvFormat = Next() switch
                     {

@@ -12,10 +12,13 @@ public sealed class EmulatorHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private EmulatorHost(WebApplication app, EmulatorState state)
+    private readonly List<IAsyncDisposable> _network;
+
+    private EmulatorHost(WebApplication app, EmulatorState state, List<IAsyncDisposable> network)
     {
         _app = app;
         State = state;
+        _network = network;
     }
 
     public EmulatorState State { get; }
@@ -25,8 +28,30 @@ public sealed class EmulatorHost : IAsyncDisposable
 
     public static async Task<EmulatorHost> StartAsync(EmulatorOptions options, CancellationToken cancellationToken = default)
     {
-        var state = new EmulatorState(options, FreePort(options.ImsPort), FreePort(options.ApiPort), FreePort(options.ForeignPort));
+        // With a round trip to emulate, each host listens on a private port behind a delaying relay
+        // that takes the requested (public) port.
+        var network = new List<IAsyncDisposable>();
+        var relays = new Dictionary<int, int>();
+        int Listen(int requested)
+        {
+            if (options.RoundTripMs <= 0) return FreePort(requested);
+            var port = FreePort(0);
+            var relay = new LatencyRelay(port, options.RoundTripMs, requested);
+            network.Add(relay);
+            relays[port] = relay.Port;
+            return port;
+        }
+        var state = new EmulatorState(options, Listen(options.ImsPort), Listen(options.ApiPort), Listen(options.ForeignPort),
+            port => relays.GetValueOrDefault(port, port));
         foreach (var seed in options.SeedApps) state.Apps.Register(seed);
+        if (options.TlsCertificatePath is { } caPath) state.Certificate = TlsCertificate.Create(caPath);
+        if (options.ForwardProxy)
+        {
+            var proxy = new ForwardProxy(options.ProxyPort);
+            network.Add(proxy);
+            state.Proxy = proxy;
+            state.Stats.ProxiedRequests = proxy.Requests;
+        }
 
         var builder = WebApplication.CreateSlimBuilder();
         if (options.Quiet) builder.Logging.ClearProviders();
@@ -36,7 +61,12 @@ public sealed class EmulatorHost : IAsyncDisposable
             {
                 kestrel.Listen(IPAddress.Loopback, port, listen =>
                 {
-                    listen.Protocols = HttpProtocols.Http1;
+                    if (state.Certificate is { } certificate)
+                    {
+                        listen.Protocols = options.NoHttp2 ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;
+                        listen.UseHttps(certificate);
+                    }
+                    else listen.Protocols = HttpProtocols.Http1;
                     listen.Use(next => async connection =>
                     {
                         state.Stats.ConnectionOpened();
@@ -90,10 +120,16 @@ public sealed class EmulatorHost : IAsyncDisposable
                 return;
             }
             state.Stats.ApiRequested(Record(http, null));
+            state.Stats.ApiProtocol(http.Request.Protocol);
             // The platform's answer carries the client's correlation id when it sent one.
             http.Response.Headers["X-Correlation-Id"] = http.Request.Headers.TryGetValue("X-Correlation-Id", out var sent) ? sent.ToString() : Guid.NewGuid().ToString();
             state.Stats.ApiStarted();
-            try { await next(http); }
+            try
+            {
+                if (state.LatencyMs > 0 && !path.StartsWithSegments("/_emulator"))
+                    await Task.Delay(state.LatencyMs, http.RequestAborted).ContinueWith(_ => { });
+                if (!http.RequestAborted.IsCancellationRequested) await next(http);
+            }
             finally { state.Stats.ApiFinished(); }
         });
         app.Use((http, next) => state.Faults.InvokeAsync(http, ctx => next(ctx)));
@@ -104,7 +140,7 @@ public sealed class EmulatorHost : IAsyncDisposable
         app.MapEmulatorAdmin(state);
 
         await app.StartAsync(cancellationToken);
-        return new EmulatorHost(app, state);
+        return new EmulatorHost(app, state, network);
     }
 
     private static bool Carries(HttpContext http, string body, IEnumerable<string> needles)
@@ -167,5 +203,6 @@ public sealed class EmulatorHost : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        foreach (var part in _network) await part.DisposeAsync();
     }
 }

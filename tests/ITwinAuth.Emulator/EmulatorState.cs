@@ -6,16 +6,22 @@ namespace ITwinAuth.Emulator;
 /// <summary>Everything the emulator's endpoints share: addresses, apps, data, faults and counters.</summary>
 public sealed class EmulatorState
 {
-    public EmulatorState(EmulatorOptions options, int imsPort, int apiPort, int foreignPort)
+    /// <param name="publicPort">The port clients use for a listening port: itself, or the delaying
+    /// relay's in front of it.</param>
+    public EmulatorState(EmulatorOptions options, int imsPort, int apiPort, int foreignPort, Func<int, int>? publicPort = null)
     {
         Options = options;
         ImsPort = imsPort;
         ApiPort = apiPort;
         ForeignPort = foreignPort;
-        IssuerUri = new Uri($"http://127.0.0.1:{imsPort}/");
-        ApiUri = new Uri($"http://127.0.0.1:{apiPort}/");
-        ForeignUri = new Uri($"http://127.0.0.1:{foreignPort}/");
+        publicPort ??= port => port;
+        var scheme = options.TlsCertificatePath is null ? "http" : "https";
+        IssuerUri = new Uri($"{scheme}://127.0.0.1:{publicPort(imsPort)}/");
+        ApiUri = new Uri($"{scheme}://127.0.0.1:{publicPort(apiPort)}/");
+        ForeignUri = new Uri($"{scheme}://127.0.0.1:{publicPort(foreignPort)}/");
         TokenLifetimeSeconds = options.TokenLifetimeSeconds;
+        LatencyMs = options.LatencyMs;
+        EnforceMaxReturn = options.EnforceMaxReturn;
         SigningKey = new RsaSecurityKey(RSA.Create(2048)) { KeyId = "emulator-" + imsPort };
         ITwins = new ITwinStore(options.ITwinCount);
     }
@@ -29,6 +35,13 @@ public sealed class EmulatorState
     public Uri ForeignUri { get; }
     public RsaSecurityKey SigningKey { get; set; }
     public volatile int TokenLifetimeSeconds;
+    /// <summary>How long the API holds each request (settable at run time).</summary>
+    public volatile int LatencyMs;
+    public volatile bool EnforceMaxReturn;
+    /// <summary>The TLS certificate the hosts serve, when --tls is on.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; set; }
+    /// <summary>The forward proxy, when --proxy is on.</summary>
+    public ForwardProxy? Proxy { get; set; }
     public AppRegistry Apps { get; } = new();
     public EmulatorStats Stats { get; } = new();
     public FaultInjector Faults { get; } = new();

@@ -15,6 +15,9 @@ public sealed class EmulatorStats
 
     public ConcurrentQueue<RequestRecord> ForeignRequests { get; } = new();
 
+    /// <summary>What went through the forward proxy, when there is one.</summary>
+    public ConcurrentQueue<ProxiedRequest>? ProxiedRequests { get; set; }
+
     /// <summary>Every access token issued, so a leak scan can look for all of them.</summary>
     public ConcurrentQueue<string> IssuedTokens { get; } = new();
 
@@ -88,6 +91,16 @@ public sealed class EmulatorStats
 
     public void ApiFinished() => Interlocked.Decrement(ref _apiInFlight);
 
+    /// <summary>API requests by HTTP version: HTTP/2 only where TLS offered it and the client took it.</summary>
+    private int _http1Requests;
+    private int _http2Requests;
+
+    public void ApiProtocol(string protocol)
+    {
+        if (protocol == "HTTP/2") Interlocked.Increment(ref _http2Requests);
+        else Interlocked.Increment(ref _http1Requests);
+    }
+
     public void Reset()
     {
         Interlocked.Exchange(ref _tokenRequests, 0);
@@ -99,6 +112,9 @@ public sealed class EmulatorStats
         Interlocked.Exchange(ref _connectionsOpened, 0);
         Interlocked.Exchange(ref _connectionsOpenPeak, Volatile.Read(ref _connectionsOpen));
         Interlocked.Exchange(ref _apiInFlightPeak, Volatile.Read(ref _apiInFlight));
+        Interlocked.Exchange(ref _http1Requests, 0);
+        Interlocked.Exchange(ref _http2Requests, 0);
+        ProxiedRequests?.Clear();
         ForeignRequests.Clear();
         ApiLog.Clear();
     }
@@ -119,6 +135,9 @@ public sealed class EmulatorStats
         connectionsOpenPeak = Volatile.Read(ref _connectionsOpenPeak),
         apiInFlight = Volatile.Read(ref _apiInFlight),
         apiInFlightPeak = Volatile.Read(ref _apiInFlightPeak),
+        http1Requests = Volatile.Read(ref _http1Requests),
+        http2Requests = Volatile.Read(ref _http2Requests),
+        proxyRequests = ProxiedRequests?.ToArray() ?? Array.Empty<ProxiedRequest>(),
         foreignRequests = ForeignRequests.ToArray(),
         apiLog = ApiLog.ToArray(),
     };

@@ -145,8 +145,12 @@ public sealed class FaultInjector
             response.Headers.Location = rule.Location;
         if (rule.Status == 429)
         {
+            // The platform's rate-limit headers (since 2024-11); the body is TooManyRequests unless the
+            // rule gives its own (e.g. reality modeling's RateLimitExceeded).
             response.Headers["ITwinPlatform-RateLimited-Tier"] = "trial";
             response.Headers["ITwinPlatform-RateLimited-API"] = "emulator";
+            response.Headers["ITwinPlatform-RateLimited-Operation"] = context.Request.Method + " " + context.Request.Path;
+            response.Headers["ITwinPlatform-RateLimited-Application"] = "emulated-application";
         }
         var body = rule.Body ?? ITwinErrors.Json(ITwinErrors.CodeFor(rule.Status), ITwinErrors.MessageFor(rule.Status));
         response.ContentType = rule.ContentType ?? "application/json";
@@ -203,7 +207,7 @@ public static class ITwinErrors
         409 => "Conflict",
         413 => "PayloadTooLarge",
         422 => "InvalidRequest",
-        429 => "RateLimitExceeded",
+        429 => "TooManyRequests",
         502 => "BadGateway",
         503 => "ServiceUnavailable",
         504 => "GatewayTimeout",
@@ -212,7 +216,7 @@ public static class ITwinErrors
 
     public static string MessageFor(int status) => status switch
     {
-        429 => "The client sent more requests than allowed by this API for the current tier of the client.",
+        429 => "More requests were received than the subscription rate-limit allows.",
         503 => "The service is temporarily unavailable.",
         504 => "The gateway timed out.",
         _ => $"The emulator injected a {status} fault.",

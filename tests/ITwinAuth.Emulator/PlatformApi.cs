@@ -14,6 +14,7 @@ public static class PlatformApi
     public const string ITwinsRead = "itwins-read";
     public const string ITwinsModify = "itwins-modify";
     public const string IModelsRead = "imodels-read";
+    public const string RealityDataRead = "realitydata-read";
 
     public static void AddEmulatedApi(this IServiceCollection services, EmulatorState state)
     {
@@ -31,7 +32,7 @@ public static class PlatformApi
             o.ConfigurationManager = new Microsoft.IdentityModel.Protocols.ConfigurationManager<Microsoft.IdentityModel.Protocols.OpenIdConnect.OpenIdConnectConfiguration>(
                 new Uri(state.IssuerUri, ".well-known/openid-configuration").ToString(),
                 new Microsoft.IdentityModel.Protocols.OpenIdConnect.OpenIdConnectConfigurationRetriever(),
-                new Microsoft.IdentityModel.Protocols.HttpDocumentRetriever { RequireHttps = false })
+                new Microsoft.IdentityModel.Protocols.HttpDocumentRetriever(DiscoveryClient(state)) { RequireHttps = false })
             {
                 RefreshInterval = TimeSpan.FromSeconds(1),
                 UseLastKnownGoodConfiguration = false,
@@ -63,7 +64,18 @@ public static class PlatformApi
             .AddPolicy(UsersRead, p => p.RequireAssertion(c => HasAnyScope(c.User, "itwin-platform", "users:read")))
             .AddPolicy(ITwinsRead, p => p.RequireAssertion(c => HasAnyScope(c.User, "itwin-platform", "itwins:read")))
             .AddPolicy(ITwinsModify, p => p.RequireAssertion(c => HasAnyScope(c.User, "itwin-platform", "itwins:modify")))
-            .AddPolicy(IModelsRead, p => p.RequireAssertion(c => HasAnyScope(c.User, "itwin-platform", "imodels:read")));
+            .AddPolicy(IModelsRead, p => p.RequireAssertion(c => HasAnyScope(c.User, "itwin-platform", "imodels:read")))
+            .AddPolicy(RealityDataRead, p => p.RequireAssertion(c => HasAnyScope(c.User, "itwin-platform", "realitydata:read")));
+    }
+
+    /// <summary>The API's own client for the IMS discovery and keys: over TLS it trusts the emulator's
+    /// certificate only.</summary>
+    private static HttpClient DiscoveryClient(EmulatorState state)
+    {
+        var handler = new HttpClientHandler();
+        if (state.Certificate is { } ours)
+            handler.ServerCertificateCustomValidationCallback = (_, presented, _, _) => TlsCertificate.IsOurs(ours, presented);
+        return new HttpClient(handler);
     }
 
     private static bool HasAnyScope(ClaimsPrincipal user, params string[] wanted) =>
@@ -138,6 +150,8 @@ public static class PlatformApi
             });
         }).RequireAuthorization(IModelsRead);
 
+        api.MapGet("/realitydata", (HttpContext http) => RealityData.Page(http, state)).RequireAuthorization(RealityDataRead);
+
         api.MapPost("/itwins/favorites/{id}", (HttpContext http, string id) =>
         {
             if (!Guid.TryParse(id, out var itwinId) || state.ITwins.IndexOf(itwinId) < 0)
@@ -197,10 +211,25 @@ public static class PlatformApi
         if (query.TryGetValue("$skip", out var skipText) && (!int.TryParse(skipText, out skip) || skip < 0))
             return ITwinErrors.Result(422, "InvalidiTwinsRequest", "$skip must be zero or more.", "$skip");
 
+        // X-Max-Return caps the total a listing can reach (default 1000, 1-10,000) and is echoed back.
+        int? maxReturn = null;
+        if (state.EnforceMaxReturn)
+        {
+            maxReturn = DefaultMaxReturn;
+            if (http.Request.Headers.TryGetValue(MaxReturnHeader, out var maxText))
+            {
+                if (!int.TryParse(maxText.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var max) || max < 1 || max > MaxMaxReturn)
+                    return ITwinErrors.Result(422, "InvalidiTwinsRequest", $"{MaxReturnHeader} must be between 1 and {MaxMaxReturn}.", MaxReturnHeader);
+                maxReturn = max;
+            }
+            http.Response.Headers[MaxReturnHeader] = maxReturn.Value.ToString(CultureInfo.InvariantCulture);
+        }
+
         var representation = http.Request.Headers["Prefer"].ToString().Contains("return=representation", StringComparison.OrdinalIgnoreCase);
         IReadOnlyList<int> indexes = favoritesOnly
             ? Caller(http, state)!.Favorites.Keys.Select(k => state.ITwins.IndexOf(Guid.Parse(k))).Where(i => i >= 0).Order().ToList()
             : new RangeList(state.ITwins.Count);
+        if (maxReturn is { } cap && indexes.Count > cap) indexes = new RangeList(cap, indexes);
         var items = new List<Dictionary<string, object?>>(Math.Min(top, Math.Max(0, indexes.Count - skip)));
         for (var i = skip; i < indexes.Count && items.Count < top; i++)
             items.Add(state.ITwins.Item(indexes[i], representation));
@@ -214,11 +243,16 @@ public static class PlatformApi
         return Results.Json(new Dictionary<string, object?> { ["iTwins"] = items, ["_links"] = links });
     }
 
-    private sealed class RangeList(int count) : IReadOnlyList<int>
+    public const string MaxReturnHeader = "X-Max-Return";
+    private const int DefaultMaxReturn = 1000;
+    private const int MaxMaxReturn = 10_000;
+
+    /// <summary>0..count-1, or the first count items of another list: no copy of 100,000 indexes.</summary>
+    private sealed class RangeList(int count, IReadOnlyList<int>? of = null) : IReadOnlyList<int>
     {
-        public int this[int index] => index;
+        public int this[int index] => of is null ? index : of[index];
         public int Count => count;
-        public IEnumerator<int> GetEnumerator() => Enumerable.Range(0, count).GetEnumerator();
+        public IEnumerator<int> GetEnumerator() => Enumerable.Range(0, count).Select(i => this[i]).GetEnumerator();
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

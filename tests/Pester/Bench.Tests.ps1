@@ -39,6 +39,21 @@ Describe 'The benchmark' -Tag Bench {
                 $report | Should -Match ([regex]::Escape("| $scenario"))
             }
             $report | Should -Match 'Machine: \d+ cores'
+
+            # The network scenario: every contender ran (a time each) and every ratio is a finite number.
+            $network = @($report -split "`n" | Where-Object { $_ -like '| Network*' })
+            $network.Count | Should -Be 6
+            foreach ($row in $network | Where-Object { $_ -notlike '*most in flight*' }) {
+                $cells = $row.Trim('|').Split('|').Trim()
+                $cells[1] | Should -Match '^(h2 )?[\d,.]+ ms' -Because $row
+                $cells[2] | Should -Match '[\d,.]+ ms' -Because $row
+                $ratio = [double]($cells[3] -replace 'x.*$', '')
+                [double]::IsFinite($ratio) -and $ratio -gt 0 | Should -BeTrue -Because $row
+            }
+            $inFlight = $network | Where-Object { $_ -like '*most in flight*' }
+            $inFlight -match '\| (\d+) \(h2\), (\d+) \(HTTP/1.1\)' | Should -BeTrue -Because $inFlight
+            [int]$Matches[1] | Should -BeGreaterThan 1 -Because 'the fan-out overlapped at the server'
+            $network | Where-Object { $_ -like '*HTTP/2 vs HTTP/1.1*' } | Should -Match '\| yes \|$' -Because 'every fan-out call went over HTTP/2'
         }
         finally { Remove-Item $out -ErrorAction Ignore }
     }

@@ -83,7 +83,7 @@ Describe 'API faults' -Tag Reliability {
     }
 
     It '<Name> ends in <ErrorId> within <Within> s' -ForEach @(
-        @{ Name = '429 that never ends (-MaximumRetryCount 3)'; Fault = @{ path = '/users/me'; status = 429; retryAfterSeconds = 0; times = -1 }; ErrorId = 'RateLimitExceeded (LimitsExceeded)'; Requests = 4; Within = 3; Run = { Invoke-ITwinRequest -Path /users/me -MaximumRetryCount 3 } }
+        @{ Name = '429 that never ends (-MaximumRetryCount 3)'; Fault = @{ path = '/users/me'; status = 429; retryAfterSeconds = 0; times = -1 }; ErrorId = 'TooManyRequests (LimitsExceeded)'; Requests = 4; Within = 3; Run = { Invoke-ITwinRequest -Path /users/me -MaximumRetryCount 3 } }
         @{ Name = '500 Internal Server Error (not retried)'; Fault = @{ path = '/users/me'; status = 500; times = -1 }; ErrorId = 'InternalServerError (ConnectionError)'; Requests = 1; Within = 2; Run = { Invoke-ITwinRequest -Path /users/me } }
         @{ Name = '502 on a POST (not idempotent: not retried)'; Fault = @{ path = '/_emulator/echo'; status = 502; times = -1 }; ErrorId = 'BadGateway (ResourceUnavailable)'; Requests = 1; Within = 2; Run = { Invoke-ITwinRequest -Method Post -Path /_emulator/echo -Body @{ a = 1 } -Confirm:$false } }
         @{ Name = 'Every response slower than -TimeoutSec 1 (-MaximumRetryCount 1)'; Fault = @{ path = '/users/me'; action = 'delay'; delayMs = 3000; times = -1 }; ErrorId = 'RequestTimedOut (OperationTimeout)'; Requests = 2; Within = 5; Run = { Invoke-ITwinRequest -Path /users/me -TimeoutSec 1 -MaximumRetryCount 1 } }

@@ -154,7 +154,8 @@ Context 'Responses' {
 
 Context 'Paging with -All' -Tag Paging {
     It 'returns each of 10,000 iTwins exactly once, in order, over 100 pages' {
-        $items = Invoke-ITwinRequest -Path /itwins -Query @{ '$top' = 100 } -All
+        # The platform caps a listing at X-Max-Return (default 1000): raise it to reach all 10,000.
+        $items = Invoke-ITwinRequest -Path /itwins -Query @{ '$top' = 100 } -Headers @{ 'X-Max-Return' = 10000 } -All
         $items.Count | Should -Be 10000
         @($items.id | Select-Object -Unique).Count | Should -Be 10000
         $items[0].displayName | Should -Be 'iTwin 000001'
@@ -201,10 +202,10 @@ Context 'Retries, errors and cancellation' -Tag Retry {
         $watch.Elapsed.TotalSeconds | Should -BeGreaterOrEqual 0.9
     }
 
-    It 'gives RateLimitExceeded (LimitsExceeded) with status and request id once retries run out' {
+    It 'gives the platform''s TooManyRequests (LimitsExceeded) with status and request id once retries run out' {
         Add-EmulatorFault -Emulator $emulator -Fault @(@{ path = '/users/me'; status = 429; retryAfterSeconds = 0; times = 3 })
         $record = Get-ErrorRecord { Invoke-ITwinRequest -Path /users/me -MaximumRetryCount 2 }
-        $record.FullyQualifiedErrorId | Should -BeLike 'RateLimitExceeded,*'
+        $record.FullyQualifiedErrorId | Should -BeLike 'TooManyRequests,*'
         $record.CategoryInfo.Category | Should -Be 'LimitsExceeded'
         $record.Exception.StatusCode | Should -Be 429
         $record.Exception.RequestId | Should -Match '^[0-9a-f-]{36}$'

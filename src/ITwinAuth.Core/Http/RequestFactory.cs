@@ -12,6 +12,12 @@ internal static class RequestFactory
     public static HttpRequestMessage Build(HttpCall call, Hop hop, ITwinAccessToken? token)
     {
         var request = new HttpRequestMessage(hop.Method, hop.Uri);
+#if NET
+        // HTTP/2 where TLS negotiates it (ALPN), so a fan-out multiplexes on one connection; HTTP/1.1
+        // where it does not, and always on plain http (no cleartext h2). Windows PowerShell stays on 1.1.
+        request.Version = System.Net.HttpVersion.Version20;
+        request.VersionPolicy = HttpVersionPolicy.RequestVersionOrLower;
+#endif
         var content = hop.CarriesBody ? call.Content?.Invoke() : null;
         // A request without content may be sent again by the handler after a connection failure; an
         // empty body (Content-Length: 0) rules that out for a method that is not idempotent.
