@@ -7,7 +7,9 @@ function Start-ITwinEmulator {
         [string] $EmulatorPath = $env:ITWINAUTH_EMULATOR,
         [int] $TokenLifetime = 3600,
         [int] $ITwinCount = 250,
-        [int] $TimeoutSeconds = 60
+        [int] $TimeoutSeconds = 60,
+        # More emulator options (--tls, --proxy, --latency-ms ...), after the ones above.
+        [string[]] $ArgumentList = @()
     )
     if (-not $EmulatorPath -or -not (Test-Path $EmulatorPath)) {
         throw "The emulator was not found at '$EmulatorPath'; run ./build.ps1 -Task Build first."
@@ -15,7 +17,7 @@ function Start-ITwinEmulator {
     $info = [Diagnostics.ProcessStartInfo]::new('dotnet')
     # The emulator runs until stopped; --exit-on-stdin-close makes closing its stdin the way to stop
     # it, so that it also ends if this process dies without cleaning up.
-    foreach ($a in @($EmulatorPath, '--token-lifetime', $TokenLifetime, '--itwins', $ITwinCount, '--env', 'none', '--exit-on-stdin-close')) {
+    foreach ($a in @($EmulatorPath, '--token-lifetime', $TokenLifetime, '--itwins', $ITwinCount, '--env', 'none', '--exit-on-stdin-close') + $ArgumentList) {
         $info.ArgumentList.Add([string]$a)
     }
     $info.RedirectStandardInput = $true

@@ -14,6 +14,27 @@ public sealed class HostileServerTests(EmulatorFixture emulator)
     private HttpCall ApiCall(ITokenSource tokens, HttpMethod method, string path) =>
         ApiClient.NewCall(method, ApiClient.Resolve(tokens.ApiBaseUri, path, null, null), tokens, null, null);
 
+    /// <summary>A new app whose token is cached and whose connection is pooled, so what a test
+    /// counts next is only its own request.</summary>
+    private async Task<ConnectionTokenSource> WarmAsync()
+    {
+        var tokens = Tokens(emulator.Register());
+        await ApiClient.SendAsync(ApiCall(tokens, HttpMethod.Get, "/users/me"), false, NullLogSink.Instance, default);
+        return tokens;
+    }
+
+    /// <summary>Arms faults until disposed.</summary>
+    private IDisposable Armed(params FaultRule[] rules)
+    {
+        emulator.Arm(rules);
+        return new Disarm(emulator);
+    }
+
+    private sealed class Disarm(EmulatorFixture emulator) : IDisposable
+    {
+        public void Dispose() => emulator.Host.State.Faults.Clear();
+    }
+
     [Theory]
     [InlineData(307)]
     [InlineData(308)]
@@ -67,26 +88,17 @@ public sealed class HostileServerTests(EmulatorFixture emulator)
     [InlineData("gzip-bomb", 1L << 30)]
     public async Task A_body_past_its_limit_is_ResponseTooLarge_at_once_and_not_retried(string action, long bytes)
     {
-        var app = emulator.Register();
-        var tokens = Tokens(app);
-        await ApiClient.SendAsync(ApiCall(tokens, HttpMethod.Get, "/users/me"), false, NullLogSink.Instance, default);
+        var tokens = await WarmAsync();
         var before = emulator.Stats.ApiRequests;
-        emulator.Arm(new FaultRule { Path = "/users/me", Action = action, Bytes = bytes, Status = 200, Times = -1 });
-        try
-        {
-            var call = ApiCall(tokens, HttpMethod.Get, "/users/me");
-            call.MaximumBodyBytes = 4L << 20;
-            var watch = Stopwatch.StartNew();
-            var ex = await Assert.ThrowsAsync<ITwinAuthException>(() => ApiClient.SendAsync(call, false, NullLogSink.Instance, default));
-            Assert.Equal(ITwinErrorIds.ResponseTooLarge, ex.ErrorId);
-            Assert.Equal(ITwinErrorCategory.LimitsExceeded, ex.Category);
-            Assert.Equal(before + 1, emulator.Stats.ApiRequests);
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
-        }
-        finally
-        {
-            emulator.Host.State.Faults.Clear();
-        }
+        using var faults = Armed(new FaultRule { Path = "/users/me", Action = action, Bytes = bytes, Status = 200, Times = -1 });
+        var call = ApiCall(tokens, HttpMethod.Get, "/users/me");
+        call.MaximumBodyBytes = 4L << 20;
+        var watch = Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<ITwinAuthException>(() => ApiClient.SendAsync(call, false, NullLogSink.Instance, default));
+        Assert.Equal(ITwinErrorIds.ResponseTooLarge, ex.ErrorId);
+        Assert.Equal(ITwinErrorCategory.LimitsExceeded, ex.Category);
+        Assert.Equal(before + 1, emulator.Stats.ApiRequests);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
     }
 
     [Theory]
@@ -95,68 +107,41 @@ public sealed class HostileServerTests(EmulatorFixture emulator)
     [InlineData("deflate")]
     public async Task A_body_whose_encoding_lies_is_ResponseDecodingFailed_and_not_retried(string encoding)
     {
-        var app = emulator.Register();
-        var tokens = Tokens(app);
-        await ApiClient.SendAsync(ApiCall(tokens, HttpMethod.Get, "/users/me"), false, NullLogSink.Instance, default);
+        var tokens = await WarmAsync();
         var before = emulator.Stats.ApiRequests;
-        emulator.Arm(new FaultRule { Path = "/users/me", Action = "bad-encoding", Encoding = encoding, Status = 200, Times = -1 });
-        try
-        {
-            var ex = await Assert.ThrowsAsync<ITwinAuthException>(() =>
-                ApiClient.SendAsync(ApiCall(tokens, HttpMethod.Get, "/users/me"), false, NullLogSink.Instance, default));
-            Assert.Equal(ITwinErrorIds.ResponseDecodingFailed, ex.ErrorId);
-            Assert.Equal(before + 1, emulator.Stats.ApiRequests);
-        }
-        finally
-        {
-            emulator.Host.State.Faults.Clear();
-        }
+        using var faults = Armed(new FaultRule { Path = "/users/me", Action = "bad-encoding", Encoding = encoding, Status = 200, Times = -1 });
+        var ex = await Assert.ThrowsAsync<ITwinAuthException>(() =>
+            ApiClient.SendAsync(ApiCall(tokens, HttpMethod.Get, "/users/me"), false, NullLogSink.Instance, default));
+        Assert.Equal(ITwinErrorIds.ResponseDecodingFailed, ex.ErrorId);
+        Assert.Equal(before + 1, emulator.Stats.ApiRequests);
     }
 
     [Fact]
     public async Task A_bodyless_POST_reaches_a_server_that_drops_the_connection_exactly_once()
     {
-        var app = emulator.Register();
-        var tokens = Tokens(app);
         // A pooled connection first: the handler re-sends only on a reused connection.
-        await ApiClient.SendAsync(ApiCall(tokens, HttpMethod.Get, "/users/me"), false, NullLogSink.Instance, default);
+        var tokens = await WarmAsync();
         var before = emulator.Stats.ApiRequests;
-        emulator.Arm(new FaultRule { Path = "/_emulator/echo", Action = "abort", Times = -1 });
-        try
-        {
-            var post = ApiCall(tokens, HttpMethod.Post, "/_emulator/echo");
-            var ex = await Assert.ThrowsAsync<ITwinAuthException>(() => ApiClient.SendAsync(post, false, NullLogSink.Instance, default));
-            Assert.Equal(ITwinErrorIds.ApiUnreachable, ex.ErrorId);
-            Assert.Equal(before + 1, emulator.Stats.ApiRequests);
-        }
-        finally
-        {
-            emulator.Host.State.Faults.Clear();
-        }
+        using var faults = Armed(new FaultRule { Path = "/_emulator/echo", Action = "abort", Times = -1 });
+        var post = ApiCall(tokens, HttpMethod.Post, "/_emulator/echo");
+        var ex = await Assert.ThrowsAsync<ITwinAuthException>(() => ApiClient.SendAsync(post, false, NullLogSink.Instance, default));
+        Assert.Equal(ITwinErrorIds.ApiUnreachable, ex.ErrorId);
+        Assert.Equal(before + 1, emulator.Stats.ApiRequests);
     }
 
     [Fact]
     public async Task The_deadline_bounds_attempts_and_waits_together()
     {
-        var app = emulator.Register();
-        var tokens = Tokens(app);
-        await ApiClient.SendAsync(ApiCall(tokens, HttpMethod.Get, "/users/me"), false, NullLogSink.Instance, default);
-        emulator.Arm(new FaultRule { Path = "/users/me", Action = "delay", DelayMs = 20000, Times = -1 });
-        try
-        {
-            var call = ApiCall(tokens, HttpMethod.Get, "/users/me");
-            call.AttemptTimeout = TimeSpan.FromSeconds(1);
-            call.Deadline = TimeSpan.FromSeconds(1.5);
-            var watch = Stopwatch.StartNew();
-            var ex = await Assert.ThrowsAsync<ITwinAuthException>(() => ApiClient.SendAsync(call, false, NullLogSink.Instance, default));
-            Assert.Equal(ITwinErrorIds.RequestTimedOut, ex.ErrorId);
-            Assert.Contains("deadline", ex.Message);
-            Assert.InRange(watch.Elapsed.TotalSeconds, 1.4, 6);
-        }
-        finally
-        {
-            emulator.Host.State.Faults.Clear();
-        }
+        var tokens = await WarmAsync();
+        using var faults = Armed(new FaultRule { Path = "/users/me", Action = "delay", DelayMs = 20000, Times = -1 });
+        var call = ApiCall(tokens, HttpMethod.Get, "/users/me");
+        call.AttemptTimeout = TimeSpan.FromSeconds(1);
+        call.Deadline = TimeSpan.FromSeconds(1.5);
+        var watch = Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<ITwinAuthException>(() => ApiClient.SendAsync(call, false, NullLogSink.Instance, default));
+        Assert.Equal(ITwinErrorIds.RequestTimedOut, ex.ErrorId);
+        Assert.Contains("deadline", ex.Message);
+        Assert.InRange(watch.Elapsed.TotalSeconds, 1.4, 6);
     }
 
     [Fact]

@@ -69,10 +69,14 @@ public sealed class EmulatorStats
     public void ConnectionOpened()
     {
         Interlocked.Increment(ref _connectionsOpened);
-        var open = Interlocked.Increment(ref _connectionsOpen);
-        int peak;
-        while (open > (peak = Volatile.Read(ref _connectionsOpenPeak)) &&
-               Interlocked.CompareExchange(ref _connectionsOpenPeak, open, peak) != peak) { }
+        RaisePeak(ref _connectionsOpenPeak, Interlocked.Increment(ref _connectionsOpen));
+    }
+
+    /// <summary>Keeps the highest value seen, without a lock.</summary>
+    private static void RaisePeak(ref int peak, int now)
+    {
+        int seen;
+        while (now > (seen = Volatile.Read(ref peak)) && Interlocked.CompareExchange(ref peak, now, seen) != seen) { }
     }
 
     public void ConnectionClosed() => Interlocked.Decrement(ref _connectionsOpen);
@@ -83,10 +87,7 @@ public sealed class EmulatorStats
 
     public void ApiStarted()
     {
-        var now = Interlocked.Increment(ref _apiInFlight);
-        int peak;
-        while (now > (peak = Volatile.Read(ref _apiInFlightPeak)) &&
-               Interlocked.CompareExchange(ref _apiInFlightPeak, now, peak) != peak) { }
+        RaisePeak(ref _apiInFlightPeak, Interlocked.Increment(ref _apiInFlight));
     }
 
     public void ApiFinished() => Interlocked.Decrement(ref _apiInFlight);

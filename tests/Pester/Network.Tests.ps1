@@ -6,21 +6,7 @@ BeforeAll {
 
     # Start-ITwinEmulator with the network options (--tls, --proxy): same ready line, stopped the same way.
     function Start-NetworkEmulator([string[]] $Options) {
-        $info = [Diagnostics.ProcessStartInfo]::new('dotnet')
-        foreach ($a in @($env:ITWINAUTH_EMULATOR, '--env', 'none', '--exit-on-stdin-close', '--stop-after', '600') + $Options) { $info.ArgumentList.Add([string]$a) }
-        $info.RedirectStandardInput = $true
-        $info.RedirectStandardOutput = $true
-        $info.RedirectStandardError = $true
-        $info.UseShellExecute = $false
-        for ($attempt = 1; ; $attempt++) {
-            $process = [Diagnostics.Process]::Start($info)
-            $read = $process.StandardOutput.ReadLineAsync()
-            if ($read.Wait([timespan]::FromSeconds(60)) -and $null -ne $read.Result) { break }
-            if (-not $process.HasExited) { $process.Kill($true) }
-            if ($attempt -ge 3) { throw "The emulator did not start: $($process.StandardError.ReadToEnd())" }
-        }
-        if ($read.Result -notmatch 'ready authority=(\S+) api=(\S+) foreign=(\S+)') { $process.Kill($true); throw "Unexpected: $($read.Result)" }
-        $emulator = [pscustomobject]@{ Process = $process; Authority = $Matches[1].TrimEnd('/'); ApiBaseUri = $Matches[2].TrimEnd('/'); ForeignUri = $Matches[3].TrimEnd('/') }
+        $emulator = Start-ITwinEmulator -ArgumentList (@('--stop-after', '600') + $Options)
         $emulator | Add-Member Network (Admin $emulator network)
         $emulator
     }
