@@ -53,7 +53,10 @@ Describe 'The benchmark' -Tag Bench {
             $inFlight = $network | Where-Object { $_ -like '*most in flight*' }
             $inFlight -match '\| (\d+) \(h2\), (\d+) \(HTTP/1.1\)' | Should -BeTrue -Because $inFlight
             [int]$Matches[1] | Should -BeGreaterThan 1 -Because 'the fan-out overlapped at the server'
-            $network | Where-Object { $_ -like '*HTTP/2 vs HTTP/1.1*' } | Should -Match '\| yes \|$' -Because 'every fan-out call went over HTTP/2'
+            # HTTP/2 is PowerShell 7's: the Windows PowerShell build speaks HTTP/1.1 only.
+            if ($env:ITWINAUTH_TEST_EDITION -ne 'Desktop') {
+                $network | Where-Object { $_ -like '*HTTP/2 vs HTTP/1.1*' } | Should -Match '\| yes \|$' -Because 'every fan-out call went over HTTP/2'
+            }
         }
         finally { Remove-Item $out -ErrorAction Ignore }
     }

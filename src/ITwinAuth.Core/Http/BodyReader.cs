@@ -36,6 +36,7 @@ internal static class BodyReader
 
     private static async Task<byte[]> BufferAsync(HttpCall call, Hop hop, HttpResponseMessage response, CancellationToken cancellationToken)
     {
+        RequireDecoded(hop, response);
         var limit = call.MaximumBodyBytes;
         if (response.Content.Headers.ContentLength is { } declared && declared > limit)
             throw TooLarge(call, hop, limit, $"it declared {Size(declared)}");
@@ -130,6 +131,19 @@ internal static class BodyReader
         {
             if (!complete) TryDelete(partial);
         }
+    }
+
+    /// <summary>
+    /// The handler removes the Content-Encoding it decoded; one left over is one it cannot decode
+    /// (brotli on Windows PowerShell, or anything the module never asked for): refused, not read as text.
+    /// </summary>
+    private static void RequireDecoded(Hop hop, HttpResponseMessage response)
+    {
+        var left = response.Content.Headers.ContentEncoding.Where(e => !string.Equals(e, "identity", StringComparison.OrdinalIgnoreCase)).ToArray();
+        if (left.Length > 0)
+            throw new ITwinAuthException(ITwinErrorIds.ResponseDecodingFailed, ITwinErrorCategory.InvalidData,
+                $"{hop.Describe()} answered with a body encoded as '{Sentence.Excerpt(string.Join(", ", left), 60)}', which this edition of " +
+                "ITwinAuth does not decode and did not ask for.", hop.Describe());
     }
 
     /// <summary>One read from the network. A body the server encoded badly (gzip, brotli) is the
