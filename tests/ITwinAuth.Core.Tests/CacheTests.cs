@@ -113,8 +113,11 @@ public sealed class CacheTests(EmulatorFixture emulator)
         Assert.NotEqual(a, c);
         // The fingerprint is keyed per process: equal for one secret, never the secret or a plain hash of it.
         Assert.NotEqual(a.SecretFingerprint, c.SecretFingerprint);
-        Assert.DoesNotContain("s1", a.SecretFingerprint);
-        Assert.NotEqual(Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes("s1"))), a.SecretFingerprint);
+        // A secret long enough that it cannot turn up in 44 characters of base64 by chance (a key is random per process).
+        const string secret = "a-secret-that-must-never-appear";
+        var d = TokenCacheKey.For(authority, new ServiceCredential("c", SecretText.ToSecureString(secret)), TokenClient.ValidateScopes(new[] { "a b" }));
+        Assert.DoesNotContain(secret, d.SecretFingerprint);
+        Assert.NotEqual(Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(secret))), d.SecretFingerprint);
     }
 }
 
