@@ -11,7 +11,9 @@ function Get-PwshCommand {
 # Runs a child pwsh with its own environment (HOME, PSModulePath...), plain-text output, and a time
 # bound: a hang fails the caller instead of the run.
 function Invoke-ChildPwsh {
-    param([Parameter(Mandatory)] [string[]] $ArgumentList, [hashtable] $Environment = @{}, [int] $TimeoutSeconds = 180)
+    param([Parameter(Mandatory)] [string[]] $ArgumentList, [hashtable] $Environment = @{}, [int] $TimeoutSeconds = 180,
+        # Called with each line of standard output as it comes (a long child is then never silent).
+        [scriptblock] $OnOutputLine)
     $command = Get-PwshCommand
     $info = [Diagnostics.ProcessStartInfo]::new($command[0])
     foreach ($argument in @($command | Select-Object -Skip 1) + $ArgumentList) { $info.ArgumentList.Add($argument) }
@@ -23,9 +25,26 @@ function Invoke-ChildPwsh {
     $info.UseShellExecute = $false
     $child = [Diagnostics.Process]::Start($info)
     $child.StandardInput.Close()
-    $stdout = $child.StandardOutput.ReadToEndAsync()
     $stderr = $child.StandardError.ReadToEndAsync()
-    if (-not $child.WaitForExit($TimeoutSeconds * 1000)) {
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+    if ($OnOutputLine) {
+        $lines = [Text.StringBuilder]::new()
+        while ($true) {
+            $read = $child.StandardOutput.ReadLineAsync()
+            if (-not $read.Wait([Math]::Max(0, ($deadline - [DateTime]::UtcNow).TotalMilliseconds))) {
+                $child.Kill($true)
+                throw "The child pwsh did not finish within $TimeoutSeconds s."
+            }
+            if ($null -eq $read.Result) { break }
+            [void] $lines.AppendLine($read.Result)
+            $read.Result | ForEach-Object $OnOutputLine
+        }
+        $stdout = [Threading.Tasks.Task]::FromResult($lines.ToString())
+    }
+    else {
+        $stdout = $child.StandardOutput.ReadToEndAsync()
+    }
+    if (-not $child.WaitForExit([Math]::Max(0, [int]($deadline - [DateTime]::UtcNow).TotalMilliseconds))) {
         $child.Kill($true)
         throw "The child pwsh did not finish within $TimeoutSeconds s."
     }

@@ -116,24 +116,8 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IPipelineDispatcher, ILogSink, I
     }
 
     /// <inheritdoc />
-    public Task<T> InvokeAsync<T>(Func<T> function, CancellationToken cancellationToken)
-    {
-        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var registration = cancellationToken.Register(() => done.TrySetCanceled(cancellationToken));
-        var posted = Post(() =>
-        {
-            registration.Dispose();
-            if (done.Task.IsCompleted) return;
-            try { done.TrySetResult(function()); }
-            catch (Exception ex) { done.TrySetException(ex); }
-        });
-        if (!posted)
-        {
-            registration.Dispose();
-            done.TrySetCanceled();
-        }
-        return done.Task;
-    }
+    public Task<T> InvokeAsync<T>(Func<T> function, CancellationToken cancellationToken) =>
+        PipelineCall.RunAsync(Post, function, failureStopsCommand: false, cancellationToken);
 
     /// <summary>Runs an action on the pipeline thread and waits until it has run.</summary>
     protected Task InvokeAsync(Action action, CancellationToken cancellationToken) =>

@@ -9,30 +9,10 @@ Describe 'The benchmark' -Tag Bench {
         $out = Join-Path ([IO.Path]::GetTempPath()) "itwinauth-bench-$PID.md"
         try {
             # The smoke pass takes about 20 s: its lines are shown as they come, so the run is never silent.
-            $pwsh = Get-PwshCommand
-            $info = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
-            foreach ($a in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File',
-                    (Join-Path $PSScriptRoot '../../bench/Invoke-Benchmarks.ps1'), '-ModulePath', $env:ITWINAUTH_MODULE,
-                    '-EmulatorPath', $env:ITWINAUTH_EMULATOR, '-Quick', '-OutFile', $out)) { $info.ArgumentList.Add($a) }
-            $info.Environment['NO_COLOR'] = '1'
-            $info.RedirectStandardOutput = $true
-            $info.RedirectStandardError = $true
-            $info.RedirectStandardInput = $true
-            $info.UseShellExecute = $false
-            $child = [Diagnostics.Process]::Start($info)
-            $child.StandardInput.Close()
-            $errors = $child.StandardError.ReadToEndAsync()
-            $deadline = [DateTime]::UtcNow.AddSeconds(300)
-            $lines = [Collections.Generic.List[string]]::new()
-            while ($true) {
-                $read = $child.StandardOutput.ReadLineAsync()
-                if (-not $read.Wait([Math]::Max(0, ($deadline - [DateTime]::UtcNow).TotalMilliseconds))) { $child.Kill($true); throw 'The benchmark did not finish within 300 s.' }
-                if ($null -eq $read.Result) { break }
-                $lines.Add($read.Result)
-                Write-Host "      bench | $($read.Result)"
-            }
-            $child.WaitForExit()
-            $child.ExitCode | Should -Be 0 -Because (($lines -join "`n") + $errors.Result)
+            $run = Invoke-ChildPwsh -TimeoutSeconds 300 -OnOutputLine { Write-Host "      bench | $_" } -ArgumentList @('-NoProfile', '-NonInteractive', '-File',
+                (Join-Path $PSScriptRoot '../../bench/Invoke-Benchmarks.ps1'), '-ModulePath', $env:ITWINAUTH_MODULE,
+                '-EmulatorPath', $env:ITWINAUTH_EMULATOR, '-Quick', '-OutFile', $out)
+            $run.ExitCode | Should -Be 0 -Because $run.Output
             $report = Get-Content $out -Raw
             foreach ($scenario in 'Per request: vs Invoke-RestMethod', 'Per request: vs raw HttpClient', 'Paging: ', 'Paging: first item out',
                 'Paging: peak memory', 'Cache hit:', 'Cold: 50 runspaces at once', 'Start-up: Import-Module', 'Token request: cold') {

@@ -41,21 +41,15 @@ internal static class BodyReader
         if (response.Content.Headers.ContentLength is { } declared && declared > limit)
             throw TooLarge(call, hop, limit, $"it declared {Size(declared)}");
 
-        var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-        using (cancellationToken.Register(stream.Dispose))
+        using var buffer = new MemoryStream((int)Math.Min(response.Content.Headers.ContentLength ?? 0, limit));
+        await PumpAsync(hop, response, (chunk, read) =>
         {
-            var capacity = (int)Math.Min(response.Content.Headers.ContentLength ?? 0, limit);
-            using var buffer = new MemoryStream(capacity);
-            var chunk = new byte[BufferSize];
-            int read;
-            while ((read = await ReadChunkAsync(stream, chunk, hop, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                if (buffer.Length + read > limit)
-                    throw TooLarge(call, hop, limit, "it went on past that");
-                buffer.Write(chunk, 0, read);
-            }
-            return buffer.ToArray();
-        }
+            if (buffer.Length + read > limit)
+                throw TooLarge(call, hop, limit, "it went on past that");
+            buffer.Write(chunk, 0, read);
+            return Task.CompletedTask;
+        }, cancellationToken).ConfigureAwait(false);
+        return buffer.ToArray();
     }
 
     /// <summary>Before anything is sent: a file error is the caller's, found without a request.</summary>
@@ -97,13 +91,9 @@ internal static class BodyReader
         var complete = false;
         try
         {
-            var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-            using (cancellationToken.Register(stream.Dispose))
             using (file)
             {
-                var chunk = new byte[BufferSize];
-                int read;
-                while ((read = await ReadChunkAsync(stream, chunk, hop, cancellationToken).ConfigureAwait(false)) > 0)
+                await PumpAsync(hop, response, async (chunk, read) =>
                 {
                     try
                     {
@@ -113,7 +103,7 @@ internal static class BodyReader
                     {
                         throw OutFileFailed(path, target, ex.Message, ex);
                     }
-                }
+                }, cancellationToken).ConfigureAwait(false);
             }
             try
             {
@@ -144,6 +134,20 @@ internal static class BodyReader
             throw new ITwinAuthException(ITwinErrorIds.ResponseDecodingFailed, ITwinErrorCategory.InvalidData,
                 $"{hop.Describe()} answered with a body encoded as '{Sentence.Excerpt(string.Join(", ", left), 60)}', which this edition of " +
                 "ITwinAuth does not decode and did not ask for.", hop.Describe());
+    }
+
+    /// <summary>Reads the body chunk by chunk into <paramref name="write"/>: the one read loop, whether
+    /// the body goes to memory or to a file. Cancelling disposes the stream, so a stalled read ends.</summary>
+    private static async Task PumpAsync(Hop hop, HttpResponseMessage response, Func<byte[], int, Task> write, CancellationToken cancellationToken)
+    {
+        var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+        using (cancellationToken.Register(stream.Dispose))
+        {
+            var chunk = new byte[BufferSize];
+            int read;
+            while ((read = await ReadChunkAsync(stream, chunk, hop, cancellationToken).ConfigureAwait(false)) > 0)
+                await write(chunk, read).ConfigureAwait(false);
+        }
     }
 
     /// <summary>One read from the network. A body the server encoded badly (gzip, brotli) is the

@@ -86,12 +86,10 @@ public static class HttpPipeline
                 }
             }
         }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-        {
-            throw TransportFailures.DeadlineExceeded(call, hop, attempts);
-        }
         catch (Exception ex) when (ex is not ITwinAuthException && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            // The deadline, not the caller, cancelled: whatever the cancellation surfaced as (a cancelled
+            // wait, a disposed stream), it is the call's timeout.
             throw TransportFailures.DeadlineExceeded(call, hop, attempts);
         }
     }

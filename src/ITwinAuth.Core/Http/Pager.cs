@@ -55,16 +55,17 @@ public sealed class Pager
 
             seen += (ulong)page.ItemCount;
             outcome.Total = seen;
-            var progress = $"Page {outcome.Pages}: {outcome.Written} item(s) of '{page.CollectionName}' so far";
-            if (outcome.Written < _first)
+            var writing = outcome.Written < _first;
+            int skipHere = 0, takeHere = 0;
+            if (writing)
             {
-                var skipHere = (int)Math.Min((ulong)page.ItemCount, _skip - outcome.Skipped);
-                var takeHere = (int)Math.Min((ulong)(page.ItemCount - skipHere), _first - outcome.Written);
+                skipHere = (int)Math.Min((ulong)page.ItemCount, _skip - outcome.Skipped);
+                takeHere = (int)Math.Min((ulong)(page.ItemCount - skipHere), _first - outcome.Written);
                 outcome.Skipped += (ulong)skipHere;
                 outcome.Written += (ulong)takeHere;
-                progress = $"Page {outcome.Pages}: {outcome.Written} item(s) of '{page.CollectionName}' so far";
-                await sink.ItemsAsync(page, skipHere, takeHere, progress).ConfigureAwait(false);
             }
+            var progress = $"Page {outcome.Pages}: {outcome.Written} item(s) of '{page.CollectionName}' so far";
+            if (writing) await sink.ItemsAsync(page, skipHere, takeHere, progress).ConfigureAwait(false);
 
             if (outcome.Written >= _first && !_countAll) return outcome;
             next = page.Next;

@@ -21,7 +21,7 @@ internal static class RequestFactory
         var content = hop.CarriesBody ? call.Content?.Invoke() : null;
         // A request without content may be sent again by the handler after a connection failure; an
         // empty body (Content-Length: 0) rules that out for a method that is not idempotent.
-        if (content is null && !RetryPolicy.IsIdempotent(hop.Method) && hop.Method != HttpMethod.Get)
+        if (content is null && !RetryPolicy.IsIdempotent(hop.Method))
             content = new ByteArrayContent(Array.Empty<byte>());
         request.Content = content;
 

@@ -196,17 +196,15 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
 
         if (ThrottleLimit <= 1)
         {
-            await Work(new DirectOutput(PostAction, Log), cancellationToken).ConfigureAwait(false);
+            await Work(new DirectOutput(Post, Log), cancellationToken).ConfigureAwait(false);
             return;
         }
-        _fanOut ??= new OrderedFanOut(ThrottleLimit, PostAction, LogThrough);
+        _fanOut ??= new OrderedFanOut(ThrottleLimit, Post, LogThrough);
         await _fanOut.AddAsync(Work, cancellationToken).ConfigureAwait(false);
     }
 
     protected override Task EndProcessingAsync(CancellationToken cancellationToken) =>
         _fanOut?.DrainAsync() ?? Task.CompletedTask;
-
-    private bool PostAction(Action action) => Post(action);
 
     /// <summary>-Query with PowerShell's wrappers taken off, lists included; the core formats the values.</summary>
     private IEnumerable<KeyValuePair<string, object?>>? QueryPairs() =>

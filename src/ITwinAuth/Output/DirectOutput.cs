@@ -18,5 +18,6 @@ internal sealed class DirectOutput : IRequestOutput
 
     public ILogSink Log { get; }
     public bool Post(Action action) => _post(action);
-    public Task RunAsync(Action action, CancellationToken cancellationToken) => OutputActions.RunAsync(this, action, cancellationToken);
+    public Task RunAsync(Action action, CancellationToken cancellationToken) =>
+        PipelineCall.RunAsync(Post, () => { action(); return true; }, failureStopsCommand: true, cancellationToken);
 }

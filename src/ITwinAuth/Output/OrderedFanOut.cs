@@ -93,6 +93,7 @@ internal sealed class OrderedFanOut
             }
         }
 
-        public Task RunAsync(Action action, CancellationToken cancellationToken) => OutputActions.RunAsync(this, action, cancellationToken);
+        public Task RunAsync(Action action, CancellationToken cancellationToken) =>
+        PipelineCall.RunAsync(Post, () => { action(); return true; }, failureStopsCommand: true, cancellationToken);
     }
 }
