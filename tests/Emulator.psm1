@@ -24,17 +24,11 @@ function Start-ITwinEmulator {
     $info.RedirectStandardOutput = $true
     $info.RedirectStandardError = $true
     $info.UseShellExecute = $false
-    # A free port is picked, released, then bound: on a busy machine another process can take it
-    # in between. That start fails at once with "address already in use"; try again with new ports.
-    for ($attempt = 1; ; $attempt++) {
-        $process = [Diagnostics.Process]::Start($info)
-        $read = $process.StandardOutput.ReadLineAsync()
-        if ($read.Wait([timespan]::FromSeconds($TimeoutSeconds)) -and $null -ne $read.Result) { break }
+    $process = [Diagnostics.Process]::Start($info)
+    $read = $process.StandardOutput.ReadLineAsync()
+    if (-not $read.Wait([timespan]::FromSeconds($TimeoutSeconds)) -or $null -eq $read.Result) {
         if (-not $process.HasExited) { $process.Kill($true) }
-        $errors = $process.StandardError.ReadToEnd()
-        if ($attempt -ge 3 -or $errors -notmatch 'address already in use') {
-            throw "The emulator did not start within $TimeoutSeconds s: $errors"
-        }
+        throw "The emulator did not start within $TimeoutSeconds s: $($process.StandardError.ReadToEnd())"
     }
     if ($read.Result -notmatch 'ready authority=(\S+) api=(\S+) foreign=(\S+)') {
         $process.Kill($true)

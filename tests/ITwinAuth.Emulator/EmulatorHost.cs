@@ -28,6 +28,23 @@ public sealed class EmulatorHost : IAsyncDisposable
 
     public static async Task<EmulatorHost> StartAsync(EmulatorOptions options, CancellationToken cancellationToken = default)
     {
+        // A free port is picked, released, then bound: another process can take it in between. When
+        // no port was asked for, such a start is tried again with new ports.
+        var anyPort = options.ImsPort == 0 && options.ApiPort == 0 && options.ForeignPort == 0;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(options, cancellationToken);
+            }
+            catch (IOException ex) when (anyPort && attempt < 3 && ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+            }
+        }
+    }
+
+    private static async Task<EmulatorHost> StartOnceAsync(EmulatorOptions options, CancellationToken cancellationToken)
+    {
         // With a round trip to emulate, each host listens on a private port behind a delaying relay
         // that takes the requested (public) port.
         var network = new List<IAsyncDisposable>();
