@@ -46,6 +46,7 @@ $version = (Import-PowerShellDataFile -Path (Join-Path $root 'ITwinAuth.psd1')).
 $output = Join-Path $root 'output'
 $moduleRoot = Join-Path $output 'ITwinAuth' $version
 $emulatorDll = Join-Path $root "tests/ITwinAuth.Emulator/bin/$Configuration/net10.0/ITwinAuth.Emulator.dll"
+$testTimeDll = Join-Path $root "tests/ITwinAuth.TestTime/bin/$Configuration/netstandard2.0/ITwinAuth.TestTime.dll"
 $frameworks = 'net6.0', 'netstandard2.0'
 $env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
 $env:DOTNET_NOLOGO = '1'
@@ -88,10 +89,10 @@ function Copy-IfChanged([string] $Path, [string] $Destination) {
 }
 
 function Invoke-Build {
-    $sources = @('src', 'tests/ITwinAuth.Emulator', 'tests/ITwinAuth.Core.Tests', 'Directory.Build.props', 'ITwinAuth.sln', 'ITwinAuth.psd1') |
+    $sources = @('src', 'tests/ITwinAuth.Emulator', 'tests/ITwinAuth.Core.Tests', 'tests/ITwinAuth.TestTime', 'Directory.Build.props', 'ITwinAuth.sln', 'ITwinAuth.psd1') |
         ForEach-Object { Join-Path $root $_ }
     $built = (Test-UpToDate $buildStamp $sources '\.(cs|csproj|props|targets|resx|json)$') -and (Get-Content $buildStamp -Raw).Trim() -eq "$version $Configuration" -and
-        (Test-Path (Join-Path $moduleRoot 'bin/net6.0/ITwinAuth.dll')) -and (Test-Path $emulatorDll)
+        (Test-Path (Join-Path $moduleRoot 'bin/net6.0/ITwinAuth.dll')) -and (Test-Path $emulatorDll) -and (Test-Path $testTimeDll)
     if ($built) {
         Write-Host "ITwinAuth $version ($Configuration): assemblies up to date" -ForegroundColor Cyan
     }
@@ -163,28 +164,54 @@ function Invoke-TestRun {
         $editionArguments = @('-p:CoreEdition=Desktop')
         Invoke-Native dotnet (@('build', $coreTests, '-c', $Configuration, "-p:Version=$version", '--nologo', '-v:q', '-clp:NoSummary') + $editionArguments)
     }
-    Write-Host "xUnit: the core ($Edition edition) against the emulator" -ForegroundColor Cyan
+    # Every test process is short-lived: the JIT's profile-guided tier costs them CPU it never pays
+    # back (about a sixth of the run's), so the test run turns it off for itself and its children.
+    $env:DOTNET_TieredPGO = '0'
+    # xUnit and Pester run side by side: the xUnit run's output is kept and shown when it ends.
+    Write-Host "xUnit: the core ($Edition edition) against the emulator, alongside Pester" -ForegroundColor Cyan
     $trx = "xunit-$Edition.trx"
-    & dotnet test $coreTests -c $Configuration --no-build --nologo @editionArguments `
-        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=normal' --results-directory $results
-    $xunitExit = $LASTEXITCODE
-    [xml] $report = Get-Content (Join-Path $results $trx)
-    $counters = $report.TestRun.ResultSummary.Counters
-    $xunit = [pscustomobject]@{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error; Skipped = [int]$counters.notExecuted }
-    if ($xunitExit -ne 0 -and $xunit.Failed -eq 0) { $xunit.Failed = 1 }
+    Remove-Item (Join-Path $results $trx) -ErrorAction Ignore
+    $xunitStart = [Diagnostics.ProcessStartInfo]::new('dotnet')
+    foreach ($argument in @('test', $coreTests, '-c', $Configuration, '--no-build', '--nologo') + $editionArguments + @(
+            '--logger', "trx;LogFileName=$trx", '--logger', 'console;verbosity=normal', '--results-directory', $results)) { $xunitStart.ArgumentList.Add($argument) }
+    $xunitStart.RedirectStandardInput = $true
+    $xunitStart.RedirectStandardOutput = $true
+    $xunitStart.RedirectStandardError = $true
+    $xunitRun = [Diagnostics.Process]::Start($xunitStart)
+    $xunitRun.StandardInput.Close()
+    $xunitOutput = $xunitRun.StandardOutput.ReadToEndAsync(), $xunitRun.StandardError.ReadToEndAsync()
 
     Write-Host "Pester: the built module ($Edition edition) against the emulator" -ForegroundColor Cyan
     $pester = Install-TestTools
     $summary = Join-Path $results "pester-summary-$Edition.json"
+    Remove-Item $summary -ErrorAction Ignore
     $pwsh = Get-PwshCommand
     $runner = Join-Path $root 'tests/Invoke-PesterTests.ps1'
     $arguments = @('-NoProfile', '-NonInteractive', '-File', $runner, '-PesterPath', $pester,
-        '-ModulePath', (Join-Path $moduleRoot 'ITwinAuth.psd1'), '-EmulatorPath', $emulatorDll, '-ResultsPath', $results, '-SummaryPath', $summary, '-Edition', $Edition)
+        '-ModulePath', (Join-Path $moduleRoot 'ITwinAuth.psd1'), '-EmulatorPath', $emulatorDll, '-TestTimePath', $testTimeDll, '-ResultsPath', $results, '-SummaryPath', $summary, '-Edition', $Edition)
     if ($Tag) { $arguments += @('-Tag', ($Tag -join ',')) }
-    & $pwsh[0] @($pwsh | Select-Object -Skip 1) @arguments
-    $pesterExit = $LASTEXITCODE
+    try {
+        & $pwsh[0] @($pwsh | Select-Object -Skip 1) @arguments
+        $pesterExit = $LASTEXITCODE
+        $xunitRun.WaitForExit()
+    }
+    finally {
+        if (-not $xunitRun.HasExited) { $xunitRun.Kill($true) }
+    }
     $pesterResult = if (Test-Path $summary) { Get-Content $summary | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
     if ($pesterExit -ne 0 -and $pesterResult.Failed -eq 0) { $pesterResult.Failed = 1 }
+
+    Write-Host "xUnit: the core ($Edition edition), its output" -ForegroundColor Cyan
+    $xunitOutput.Result | Write-Host
+    $xunitExit = $xunitRun.ExitCode
+    $report = Join-Path $results $trx
+    $xunit = [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 }
+    if (Test-Path $report) {
+        [xml] $trxXml = Get-Content $report
+        $counters = $trxXml.TestRun.ResultSummary.Counters
+        $xunit = [pscustomobject]@{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error; Skipped = [int]$counters.notExecuted }
+    }
+    if ($xunitExit -ne 0 -and $xunit.Failed -eq 0) { $xunit.Failed = 1 }
 
     $passed = $xunit.Passed + $pesterResult.Passed
     $failed = $xunit.Failed + $pesterResult.Failed

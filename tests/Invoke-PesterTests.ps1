@@ -1,43 +1,141 @@
-# Runs the Pester suite in a fresh process against the built module; build.ps1 -Task Test calls it.
+# Runs the Pester suite against the built module; build.ps1 -Task Test calls it.
+#
+# The files run in worker processes side by side (-Workers; each file starts its own emulator, so
+# files share nothing but the machine). A worker takes the next file nobody has taken yet, slowest
+# first by the durations of the last run (file size on a first run), until none is left; the
+# output of each worker is shown as it comes, prefixed with its number. Repository.Tests.ps1 runs
+# last, alone, once every worker has finished: it checks what the whole run left behind.
 param(
     [Parameter(Mandatory)] [string] $PesterPath,
     [Parameter(Mandatory)] [string] $ModulePath,
     [Parameter(Mandatory)] [string] $EmulatorPath,
+    # tests/ITwinAuth.TestTime: the time seam the tests load (Common.ps1, New-FakeTime).
+    [Parameter(Mandatory)] [string] $TestTimePath,
     [Parameter(Mandatory)] [string] $ResultsPath,
     [Parameter(Mandatory)] [string] $SummaryPath,
     [string] $Tag,
     # Desktop: the module loads its Windows PowerShell (netstandard2.0) build on this PowerShell 7.
-    [ValidateSet('Core', 'Desktop')] [string] $Edition = 'Core'
+    [ValidateSet('Core', 'Desktop')] [string] $Edition = 'Core',
+    [ValidateRange(1, 16)] [int] $Workers = 3,
+    # Set only when this script runs as a worker: the folder where files are claimed.
+    [string] $QueuePath
 )
 $ErrorActionPreference = 'Stop'
 $env:ITWINAUTH_MODULE = $ModulePath
 $env:ITWINAUTH_EMULATOR = $EmulatorPath
+$env:ITWINAUTH_TEST_TIME = $TestTimePath
 # Read by src/ITwinAuth.psm1 (and inherited by every child pwsh the tests start).
 $env:ITWINAUTH_TEST_EDITION = $Edition
 Import-Module $PesterPath -Force
+Import-Module (Join-Path $PSScriptRoot 'ChildPwsh.psm1') -Force
 
-# The repository's state before the run, for Repository.Tests.ps1, which runs last (build.ps1
-# -Task Test records it before it builds). 'none' stands for a clean tree.
+function Invoke-PesterFile([string] $Path) {
+    $configuration = New-PesterConfiguration
+    $configuration.Run.Path = $Path
+    $configuration.Run.PassThru = $true
+    $configuration.Output.Verbosity = 'Detailed'
+    $configuration.TestResult.Enabled = $true
+    $configuration.TestResult.OutputPath = Join-Path $ResultsPath "pester-$Edition-$([IO.Path]::GetFileNameWithoutExtension($Path) -replace '\.Tests$').xml"
+    if ($Tag) { $configuration.Filter.Tag = $Tag -split ',' }
+    # Tests that exercise only the other edition's build are tagged with it; the README lists them.
+    $configuration.Filter.ExcludeTag = @(if ($Edition -eq 'Desktop') { 'CoreOnly' } else { 'DesktopOnly' })
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    $result = Invoke-Pester -Configuration $configuration
+    [pscustomobject]@{
+        File    = Split-Path $Path -Leaf
+        Passed  = $result.PassedCount
+        Failed  = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
+        Skipped = $result.SkippedCount
+        Seconds = [Math]::Round($watch.Elapsed.TotalSeconds, 1)
+    }
+}
+
+# A worker: claims files in the queue's order (creating "<file>.taken" is the claim, atomic across
+# processes), runs each, and writes what it ran to the summary path.
+if ($QueuePath) {
+    $ran = foreach ($path in Get-Content (Join-Path $QueuePath 'order.txt')) {
+        try { [IO.File]::Open((Join-Path $QueuePath "$(Split-Path $path -Leaf).taken"), 'CreateNew').Dispose() }
+        catch [IO.IOException] { continue }
+        Invoke-PesterFile $path
+    }
+    ConvertTo-Json -InputObject @($ran) | Set-Content -Path $SummaryPath
+    exit 0
+}
+
+# The repository's state before the run, for Repository.Tests.ps1 (build.ps1 -Task Test records it
+# before it builds). 'none' stands for a clean tree.
 if (-not $env:ITWINAUTH_GIT_STATUS_BEFORE -and (Get-Command git -ErrorAction Ignore)) {
     $status = @(git -C (Join-Path $PSScriptRoot '..') status --porcelain --untracked-files=all 2>$null) -join "`n"
     $env:ITWINAUTH_GIT_STATUS_BEFORE = if ($status) { $status } else { 'none' }
 }
-$files = @(Get-ChildItem (Join-Path $PSScriptRoot 'Pester') -Filter *.Tests.ps1 | Sort-Object Name)
+$files = @(Get-ChildItem (Join-Path $PSScriptRoot 'Pester') -Filter *.Tests.ps1)
+$last = $files | Where-Object Name -eq 'Repository.Tests.ps1'
+$durationsPath = Join-Path $ResultsPath "pester-durations-$Edition.json"
+$durations = @{}
+if (Test-Path $durationsPath) { (Get-Content $durationsPath -Raw | ConvertFrom-Json).PSObject.Properties | ForEach-Object { $durations[$_.Name] = [double]$_.Value } }
+$order = @($files | Where-Object Name -ne $last.Name |
+        Sort-Object { if ($durations.ContainsKey($_.Name)) { $durations[$_.Name] } else { $_.Length / 1000 } } -Descending)
 
-$configuration = New-PesterConfiguration
-$configuration.Run.Path = [string[]](@($files | Where-Object Name -ne 'Repository.Tests.ps1') + @($files | Where-Object Name -eq 'Repository.Tests.ps1')).FullName
-$configuration.Run.PassThru = $true
-$configuration.Output.Verbosity = 'Detailed'
-$configuration.TestResult.Enabled = $true
-$configuration.TestResult.OutputPath = Join-Path $ResultsPath "pester-$Edition.xml"
-if ($Tag) { $configuration.Filter.Tag = $Tag -split ',' }
-# Tests that exercise only the other edition's build are tagged with it; the README lists them.
-$configuration.Filter.ExcludeTag = @(if ($Edition -eq 'Desktop') { 'CoreOnly' } else { 'DesktopOnly' })
-$result = Invoke-Pester -Configuration $configuration
+$queue = Join-Path ([IO.Path]::GetTempPath()) "itwinauth-pester-$PID"
+New-Item -ItemType Directory -Path $queue -Force | Out-Null
+Set-Content -Path (Join-Path $queue 'order.txt') -Value $order.FullName
+$count = [Math]::Min($Workers, $order.Count)
+Write-Host "Pester: $($order.Count) files in $count worker processes, slowest first; Repository.Tests.ps1 last" -ForegroundColor Cyan
+$ran = [Collections.Generic.List[object]]::new()
+try {
+    $pwsh = Get-PwshCommand
+    $started = foreach ($n in 1..$count) {
+        $info = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
+        $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $PSCommandPath, '-PesterPath', $PesterPath,
+            '-ModulePath', $ModulePath, '-EmulatorPath', $EmulatorPath, '-TestTimePath', $TestTimePath, '-ResultsPath', $ResultsPath, '-SummaryPath', (Join-Path $queue "worker-$n.json"),
+            '-Edition', $Edition, '-QueuePath', $queue)
+        if ($Tag) { $arguments += @('-Tag', $Tag) }
+        foreach ($argument in $arguments) { $info.ArgumentList.Add($argument) }
+        $info.RedirectStandardInput = $true   # a test's native child never reads the run's console
+        $info.RedirectStandardOutput = $true
+        $info.RedirectStandardError = $true
+        $info.UseShellExecute = $false
+        $process = [Diagnostics.Process]::Start($info)
+        $process.StandardInput.Close()
+        [pscustomobject]@{ Number = $n; Process = $process; Out = $process.StandardOutput.ReadLineAsync(); Err = $process.StandardError.ReadToEndAsync() }
+    }
+    # Every worker's lines as they come, so a long run is never silent.
+    $reading = [Collections.Generic.List[object]]::new([object[]]$started)
+    while ($reading.Count -gt 0) {
+        $index = [Threading.Tasks.Task]::WaitAny([Threading.Tasks.Task[]]@($reading.Out))
+        $worker = $reading[$index]
+        if ($null -eq $worker.Out.Result) { $reading.RemoveAt($index); continue }
+        Write-Host "[$($worker.Number)] $($worker.Out.Result)"
+        $worker.Out = $worker.Process.StandardOutput.ReadLineAsync()
+    }
+    foreach ($worker in $started) {
+        $worker.Process.WaitForExit()
+        if ($worker.Err.Result) { Write-Host "[$($worker.Number)] $($worker.Err.Result)" -ForegroundColor Red }
+        $summary = Join-Path $queue "worker-$($worker.Number).json"
+        if ($worker.Process.ExitCode -ne 0 -or -not (Test-Path $summary)) {
+            $ran.Add([pscustomobject]@{ File = "worker $($worker.Number)"; Passed = 0; Failed = 1; Skipped = 0; Seconds = 0 })
+            continue
+        }
+        foreach ($file in @(Get-Content $summary -Raw | ConvertFrom-Json)) { $ran.Add($file) }
+    }
+}
+finally {
+    foreach ($worker in @($started)) { if ($worker -and -not $worker.Process.HasExited) { $worker.Process.Kill($true) } }
+    Remove-Item $queue -Recurse -Force -ErrorAction Ignore
+}
+$ran.Add((Invoke-PesterFile $last.FullName))
 
-[pscustomobject]@{
-    Passed  = $result.PassedCount
-    Failed  = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
-    Skipped = $result.SkippedCount
-} | ConvertTo-Json | Set-Content -Path $SummaryPath
-if ($result.Result -ne 'Passed') { exit 1 }
+if (-not $Tag) {
+    $known = [ordered]@{}
+    foreach ($file in $ran | Sort-Object File) { $known[$file.File] = $file.Seconds }
+    ConvertTo-Json -InputObject $known | Set-Content -Path $durationsPath
+}
+$total = [pscustomobject]@{
+    Passed  = ($ran | Measure-Object Passed -Sum).Sum
+    Failed  = ($ran | Measure-Object Failed -Sum).Sum
+    Skipped = ($ran | Measure-Object Skipped -Sum).Sum
+}
+Write-Host ''
+$ran | Sort-Object Seconds -Descending | Format-Table File, Passed, Failed, Skipped, Seconds | Out-String | Write-Host
+$total | ConvertTo-Json | Set-Content -Path $SummaryPath
+if ($total.Failed -gt 0) { exit 1 }

@@ -26,6 +26,18 @@ function Connect-TestApp {
         -ApiBaseUri $Emulator.ApiBaseUri @With
 }
 
+# A clock that moves only when the module waits (tests/ITwinAuth.TestTime/FakeTime.cs), for the
+# whole process until disposed: a back-off or a Retry-After passes at once, and .Waits and .Waited
+# say what the module would have waited. Real timeouts (-TimeoutSec) still run on the real clock.
+#   $time = New-FakeTime; try { ... } finally { $time.Dispose() }
+function New-FakeTime {
+    if (-not ('ITwinAuth.TestTime.FakeTime' -as [type])) {
+        if (-not $env:ITWINAUTH_TEST_TIME) { throw 'ITWINAUTH_TEST_TIME is not set: run the tests with ./build.ps1 -Task Test.' }
+        [void][Reflection.Assembly]::LoadFrom($env:ITWINAUTH_TEST_TIME)   # not Add-Type, which loads the C# compiler
+    }
+    [ITwinAuth.TestTime.FakeTime]::new()
+}
+
 function Get-PlainToken([Parameter(Mandatory)] $Token) {
     [System.Net.NetworkCredential]::new('', $Token.Token).Password
 }

@@ -17,15 +17,19 @@ BeforeAll {
 
     # Runs one scenario with -Verbose/-Debug on, keeps all it wrote for the leak scan, and returns
     # what happened: the output, the error record (if any), the time taken and the counters.
-    function Invoke-Scenario([scriptblock] $Act) {
+    # -FakeTime: the module's back-off and Retry-After waits pass at once (New-FakeTime), and the
+    # time taken counts them as a user would have waited them; timeouts still run for real.
+    function Invoke-Scenario([scriptblock] $Act, [switch] $FakeTime) {
         $VerbosePreference = 'Continue'; $DebugPreference = 'Continue'
         $watch = [Diagnostics.Stopwatch]::StartNew()
         $errorRecord = $null
         # Collected as it comes, so what a failing command said before it failed is kept too.
         $output = [System.Collections.Generic.List[object]]::new()
+        $time = if ($FakeTime) { New-FakeTime }
         try { & $Act *>&1 | ForEach-Object { $output.Add($_) } }
         catch { $errorRecord = $_ }
-        $elapsed = $watch.Elapsed.TotalSeconds
+        finally { if ($time) { $time.Dispose() } }
+        $elapsed = $watch.Elapsed.TotalSeconds + $(if ($time) { $time.Waited.TotalSeconds } else { 0 })
         [void] $captured.AppendLine(($output | Out-String -Width 300))
         if ($errorRecord) { [void] $captured.AppendLine(($errorRecord | Format-List * -Force | Out-String -Width 300)) }
         [pscustomobject]@{
@@ -73,7 +77,7 @@ Describe 'API faults' -Tag Reliability {
         @{ Name = 'One response slower than -TimeoutSec 1'; Fault = @{ path = '/users/me'; action = 'delay'; delayMs = 3000; times = 1 }; Retries = 1; Within = 4; AtLeast = 0 }
     ) {
         Add-EmulatorFault -Emulator $emulator -Fault @($Fault)
-        $result = Invoke-Scenario { Invoke-ITwinRequest -Path /users/me -TimeoutSec 1 }
+        $result = Invoke-Scenario -FakeTime { Invoke-ITwinRequest -Path /users/me -TimeoutSec 1 }
         $result.Error | Should -BeNullOrEmpty
         $result.Objects[0].user.id | Should -Be $app.UserId
         $result.Stats.apiRequests | Should -Be ($Retries + 1)
@@ -91,7 +95,7 @@ Describe 'API faults' -Tag Reliability {
         @{ Name = 'HTML error page from a gateway (-MaximumRetryCount 1)'; Fault = @{ path = '/users/me'; status = 502; contentType = 'text/html'; body = '<html><body><h1>502 Bad Gateway</h1></body></html>'; times = -1 }; ErrorId = 'HttpError (ResourceUnavailable)'; Requests = 2; Within = 4; Run = { Invoke-ITwinRequest -Path /users/me -MaximumRetryCount 1 } }
     ) {
         Add-EmulatorFault -Emulator $emulator -Fault @($Fault)
-        $result = Invoke-Scenario $Run
+        $result = Invoke-Scenario -FakeTime $Run
         $result.Error | Should -Not -BeNullOrEmpty
         Describe-Error $result.Error | Should -Be $ErrorId
         ($result.Error | Out-String) | Should -Not -Match $StackTracePattern
@@ -102,7 +106,7 @@ Describe 'API faults' -Tag Reliability {
 
     It '503 on a POST twice ends in success after 2 retries (a 503 was not processed)' {
         Add-EmulatorFault -Emulator $emulator -Fault @(@{ path = '/_emulator/echo'; status = 503; times = 2 })
-        $result = Invoke-Scenario { Invoke-ITwinRequest -Method Post -Path /_emulator/echo -Body @{ a = 1 } -Confirm:$false }
+        $result = Invoke-Scenario -FakeTime { Invoke-ITwinRequest -Method Post -Path /_emulator/echo -Body @{ a = 1 } -Confirm:$false }
         $result.Error | Should -BeNullOrEmpty
         $result.Objects[0].method | Should -Be 'POST'
         $result.Stats.apiRequests | Should -Be 3
@@ -115,7 +119,7 @@ Describe 'Identity faults' -Tag Reliability {
 
     It 'the token endpoint down (503) ends in TokenRequestFailed after bounded retries' {
         Add-EmulatorFault -Emulator $emulator -Fault @(@{ path = '/connect/token'; status = 503; times = -1 })
-        $result = Invoke-Scenario { Connect-App }
+        $result = Invoke-Scenario -FakeTime { Connect-App }
         Describe-Error $result.Error | Should -Be 'TokenRequestFailed (ResourceUnavailable)'
         $result.Stats.tokenEndpointRequests | Should -Be 4
         $result.Seconds | Should -BeLessThan 8
@@ -124,7 +128,7 @@ Describe 'Identity faults' -Tag Reliability {
 
     It 'the token endpoint resetting the connection once ends in a token after 1 retry' {
         Add-EmulatorFault -Emulator $emulator -Fault @(@{ path = '/connect/token'; action = 'reset'; times = 1 })
-        $result = Invoke-Scenario { Connect-App }
+        $result = Invoke-Scenario -FakeTime { Connect-App }
         $result.Error | Should -BeNullOrEmpty
         $result.Stats.tokenEndpointRequests | Should -Be 2
         Add-Row 'Identity faults' 'Token endpoint resets the connection once' 'a token after 1 retry, within 4 s' "a token after $($result.Stats.tokenEndpointRequests - 1) retry"
@@ -137,7 +141,7 @@ Describe 'Identity faults' -Tag Reliability {
         # Removing the module forgets discovered endpoints.
         Remove-Module ITwinAuth; Import-Module $env:ITWINAUTH_MODULE
         Add-EmulatorFault -Emulator $emulator -Fault @($Fault)
-        $result = Invoke-Scenario { Connect-App }
+        $result = Invoke-Scenario -FakeTime { Connect-App }
         Describe-Error $result.Error | Should -Be $ErrorId
         $result.Stats.discoveryRequests | Should -Be $Requests
         $result.Stats.tokenEndpointRequests | Should -Be 0
@@ -177,7 +181,7 @@ Describe 'Paging under faults' -Tag Reliability {
                 @{ path = '/itwins'; action = 'delay'; delayMs = 2500; skip = 2; times = 1 }) }
     ) {
         Add-EmulatorFault -Emulator $emulator -Fault $Faults
-        $result = Invoke-Scenario { Invoke-ITwinRequest -Path /itwins -Query @{ '$top' = 100 } -All -TimeoutSec 1 }
+        $result = Invoke-Scenario -FakeTime { Invoke-ITwinRequest -Path /itwins -Query @{ '$top' = 100 } -All -TimeoutSec 1 }
         $result.Error | Should -BeNullOrEmpty
         $names = @($result.Objects.displayName)
         $names.Count | Should -Be 1000
@@ -378,7 +382,7 @@ Describe 'Hostile server' -Tag Reliability, Hostile {
         @{ Name = 'The valid JSON {"":1}'; Fault = @{ path = '/users/me'; status = 200; body = '{"":1}'; times = -1 }; ErrorId = 'ResponseNotConvertible (InvalidResult)'; Run = { Invoke-ITwinRequest -Path /users/me } }
     ) {
         Add-EmulatorFault -Emulator $emulator -Fault @($Fault)
-        $result = Invoke-Scenario $Run
+        $result = Invoke-Scenario -FakeTime $Run
         Describe-Error $result.Error | Should -Be $ErrorId
         ($result.Error | Out-String) | Should -Not -Match $StackTracePattern
         $result.Stats.apiRequests | Should -Be 1

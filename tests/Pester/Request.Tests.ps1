@@ -188,18 +188,23 @@ Context 'Paging with -All' -Tag Paging {
 Context 'Retries, errors and cancellation' -Tag Retry {
     It 'waits out a 429 with Retry-After: 1 and then succeeds, telling the wait in -Verbose' {
         Add-EmulatorFault -Emulator $emulator -Fault @(@{ path = '/users/me'; status = 429; retryAfterSeconds = 1; times = 1 })
-        $watch = [Diagnostics.Stopwatch]::StartNew()
-        $verbose = Invoke-ITwinRequest -Path /users/me -Verbose 4>&1
-        $watch.Elapsed.TotalSeconds | Should -BeGreaterOrEqual 0.95
+        $time = New-FakeTime
+        try { $verbose = Invoke-ITwinRequest -Path /users/me -Verbose 4>&1 }
+        finally { $time.Dispose() }
+        $time.Waits | Should -Be @([timespan]::FromSeconds(1)) -Because 'the module waits exactly what Retry-After asks, once'
         ($verbose | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n" | Should -Match 'waiting 1\.0 s as Retry-After asks'
         ($verbose | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] }).user.id | Should -Be $app.UserId
     }
 
     It 'honours Retry-After given as an HTTP date' {
         Add-EmulatorFault -Emulator $emulator -Fault @(@{ path = '/users/me'; status = 503; retryAfterDateSeconds = 2; times = 1 })
-        $watch = [Diagnostics.Stopwatch]::StartNew()
-        (Invoke-ITwinRequest -Path /users/me).user.id | Should -Be $app.UserId
-        $watch.Elapsed.TotalSeconds | Should -BeGreaterOrEqual 0.9
+        $time = New-FakeTime
+        try { (Invoke-ITwinRequest -Path /users/me).user.id | Should -Be $app.UserId }
+        finally { $time.Dispose() }
+        # The date is two seconds ahead, in whole seconds: the wait is what is left of them.
+        $time.Waits.Count | Should -Be 1
+        $time.Waits[0].TotalSeconds | Should -BeGreaterThan 0.5
+        $time.Waits[0].TotalSeconds | Should -BeLessOrEqual 2
     }
 
     It 'gives the platform''s TooManyRequests (LimitsExceeded) with status and request id once retries run out' {
@@ -263,13 +268,16 @@ Context 'Retries, errors and cancellation' -Tag Retry {
         Add-EmulatorFault -Emulator $emulator -Fault @(@{ path = '/users/me'; status = 503; retryAfterSeconds = 60; times = 1 })
         $ps = [powershell]::Create()
         [void] $ps.AddCommand('Import-Module').AddArgument($env:ITWINAUTH_MODULE).AddStatement()
-        [void] $ps.AddCommand('Invoke-ITwinRequest').AddParameter('Path', '/users/me')
+        [void] $ps.AddCommand('Invoke-ITwinRequest').AddParameter('Path', '/users/me').AddParameter('Verbose')
         $async = $ps.BeginInvoke()
-        Start-Sleep -Milliseconds 1500
-        $async.IsCompleted | Should -BeFalse -Because 'the request is waiting out the Retry-After'
+        # The module says it is waiting just before it starts the wait: poll for that, bounded.
+        $until = [DateTime]::UtcNow.AddSeconds(30)
+        while (-not ($ps.Streams.Verbose.Message -match 'waiting 60\.0 s') -and -not $async.IsCompleted -and [DateTime]::UtcNow -lt $until) { Start-Sleep -Milliseconds 20 }
+        $ps.Streams.Verbose.Message -match 'waiting 60\.0 s' | Should -Not -BeNullOrEmpty -Because 'the request is waiting out the Retry-After'
+        $async.IsCompleted | Should -BeFalse
         $watch = [Diagnostics.Stopwatch]::StartNew()
         $ps.Stop()
-        $watch.Elapsed.TotalSeconds | Should -BeLessThan 2
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 5 -Because 'Ctrl+C ends a 60-second wait at once'
         $ps.InvocationStateInfo.State | Should -Be 'Stopped'
         $ps.Dispose()
     }

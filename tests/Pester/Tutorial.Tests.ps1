@@ -101,11 +101,17 @@ Describe 'Token endpoint failures become clear error records' -Tag Tutorial {
     It 'an unreachable authority is AuthorityUnreachable (ConnectionError)' {
         $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
         $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
-        $record = Get-ErrorRecord {
-            Get-ITwinServiceToken -ClientId $app.ClientId -ClientSecret $app.SecureSecret -Authority "http://127.0.0.1:$port" -ApiBaseUri $emulator.ApiBaseUri
+        # The retries' back-off passes at once on the fake clock; the refused connections are real.
+        $time = New-FakeTime
+        try {
+            $record = Get-ErrorRecord {
+                Get-ITwinServiceToken -ClientId $app.ClientId -ClientSecret $app.SecureSecret -Authority "http://127.0.0.1:$port" -ApiBaseUri $emulator.ApiBaseUri
+            }
         }
+        finally { $time.Dispose() }
         $record.FullyQualifiedErrorId | Should -BeLike 'AuthorityUnreachable,*'
         $record.CategoryInfo.Category | Should -Be 'ConnectionError'
+        $time.Waits.Count | Should -BeGreaterThan 0 -Because 'a refused connection is retried after a back-off before the error'
     }
 
     It 'a discovery document without token_endpoint is DiscoveryDocumentInvalid' {
