@@ -108,4 +108,11 @@ function Set-EmulatorSettings {
     Invoke-EmulatorAdmin -Emulator $Emulator -Method Put -Path 'settings' -Body $body
 }
 
-Export-ModuleMember -Function *-ITwinEmulator, *-Emulator*
+# Moves the emulator's token time forward: tokens it issued age by that much, so a test lets them
+# expire without sleeping (with the module on a fake clock moved by as much: New-FakeTime).
+function Step-EmulatorClock {
+    param([Parameter(Mandatory)] $Emulator, [Parameter(Mandatory)] [double] $Seconds)
+    Invoke-EmulatorAdmin -Emulator $Emulator -Method Post -Path clock -Body @{ advanceSeconds = $Seconds }
+}
+
+Export-ModuleMember -Function *-ITwinEmulator, *-Emulator*, Step-EmulatorClock

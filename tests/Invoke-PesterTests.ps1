@@ -16,7 +16,7 @@ param(
     [string] $Tag,
     # Desktop: the module loads its Windows PowerShell (netstandard2.0) build on this PowerShell 7.
     [ValidateSet('Core', 'Desktop')] [string] $Edition = 'Core',
-    [ValidateRange(1, 16)] [int] $Workers = 3,
+    [ValidateRange(1, 16)] [int] $Workers = 2,
     # Set only when this script runs as a worker: the folder where files are claimed.
     [string] $QueuePath
 )
@@ -51,14 +51,15 @@ function Invoke-PesterFile([string] $Path) {
 }
 
 # A worker: claims files in the queue's order (creating "<file>.taken" is the claim, atomic across
-# processes), runs each, and writes what it ran to the summary path.
+# processes), runs each, and adds a line to its summary after each file, so a crash loses nothing
+# already run.
 if ($QueuePath) {
-    $ran = foreach ($path in Get-Content (Join-Path $QueuePath 'order.txt')) {
+    foreach ($path in Get-Content (Join-Path $QueuePath 'order.txt')) {
         try { [IO.File]::Open((Join-Path $QueuePath "$(Split-Path $path -Leaf).taken"), 'CreateNew').Dispose() }
         catch [IO.IOException] { continue }
-        Invoke-PesterFile $path
+        Set-Content -Path "$SummaryPath.current" -Value (Split-Path $path -Leaf)
+        Invoke-PesterFile $path | ConvertTo-Json -Compress | Add-Content -Path $SummaryPath
     }
-    ConvertTo-Json -InputObject @($ran) | Set-Content -Path $SummaryPath
     exit 0
 }
 
@@ -82,58 +83,70 @@ Set-Content -Path (Join-Path $queue 'order.txt') -Value $order.FullName
 $count = [Math]::Min($Workers, $order.Count)
 Write-Host "Pester: $($order.Count) files in $count worker processes, slowest first; Repository.Tests.ps1 last" -ForegroundColor Cyan
 $ran = [Collections.Generic.List[object]]::new()
+$pwsh = Get-PwshCommand
+$started = 0
+function Start-Worker {
+    $script:started++
+    $n = $script:started
+    $info = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
+    $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $PSCommandPath, '-PesterPath', $PesterPath,
+        '-ModulePath', $ModulePath, '-EmulatorPath', $EmulatorPath, '-TestTimePath', $TestTimePath, '-ResultsPath', $ResultsPath,
+        '-SummaryPath', (Join-Path $queue "worker-$n.jsonl"), '-Edition', $Edition, '-QueuePath', $queue)
+    if ($Tag) { $arguments += @('-Tag', $Tag) }
+    foreach ($argument in $arguments) { $info.ArgumentList.Add($argument) }
+    $info.RedirectStandardInput = $true   # a test's native child never reads the run's console
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardError = $true
+    $info.UseShellExecute = $false
+    $process = [Diagnostics.Process]::Start($info)
+    $process.StandardInput.Close()
+    [pscustomobject]@{ Number = $n; Process = $process; Out = $process.StandardOutput.ReadLineAsync(); Err = $process.StandardError.ReadToEndAsync() }
+}
+function Test-Unclaimed { @($order | Where-Object { -not (Test-Path (Join-Path $queue "$($_.Name).taken")) }).Count -gt 0 }
+
+$running = [Collections.Generic.List[object]]::new()
 try {
-    $pwsh = Get-PwshCommand
-    $started = foreach ($n in 1..$count) {
-        $info = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
-        $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $PSCommandPath, '-PesterPath', $PesterPath,
-            '-ModulePath', $ModulePath, '-EmulatorPath', $EmulatorPath, '-TestTimePath', $TestTimePath, '-ResultsPath', $ResultsPath, '-SummaryPath', (Join-Path $queue "worker-$n.json"),
-            '-Edition', $Edition, '-QueuePath', $queue)
-        if ($Tag) { $arguments += @('-Tag', $Tag) }
-        foreach ($argument in $arguments) { $info.ArgumentList.Add($argument) }
-        $info.RedirectStandardInput = $true   # a test's native child never reads the run's console
-        $info.RedirectStandardOutput = $true
-        $info.RedirectStandardError = $true
-        $info.UseShellExecute = $false
-        $process = [Diagnostics.Process]::Start($info)
-        $process.StandardInput.Close()
-        [pscustomobject]@{ Number = $n; Process = $process; Out = $process.StandardOutput.ReadLineAsync(); Err = $process.StandardError.ReadToEndAsync() }
-    }
+    foreach ($n in 1..$count) { $running.Add((Start-Worker)) }
     # Every worker's lines as they come, so a long run is never silent.
-    $reading = [Collections.Generic.List[object]]::new([object[]]$started)
-    while ($reading.Count -gt 0) {
-        $index = [Threading.Tasks.Task]::WaitAny([Threading.Tasks.Task[]]@($reading.Out))
-        $worker = $reading[$index]
-        if ($null -eq $worker.Out.Result) { $reading.RemoveAt($index); continue }
-        Write-Host "[$($worker.Number)] $($worker.Out.Result)"
-        $worker.Out = $worker.Process.StandardOutput.ReadLineAsync()
-    }
-    foreach ($worker in $started) {
-        $worker.Process.WaitForExit()
-        if ($worker.Err.Result) { Write-Host "[$($worker.Number)] $($worker.Err.Result)" -ForegroundColor Red }
-        $summary = Join-Path $queue "worker-$($worker.Number).json"
-        if ($worker.Process.ExitCode -ne 0 -or -not (Test-Path $summary)) {
-            $ran.Add([pscustomobject]@{ File = "worker $($worker.Number)"; Passed = 0; Failed = 1; Skipped = 0; Seconds = 0 })
+    while ($running.Count -gt 0) {
+        $index = [Threading.Tasks.Task]::WaitAny([Threading.Tasks.Task[]]@($running.Out))
+        $worker = $running[$index]
+        if ($null -ne $worker.Out.Result) {
+            Write-Host "[$($worker.Number)] $($worker.Out.Result)"
+            $worker.Out = $worker.Process.StandardOutput.ReadLineAsync()
             continue
         }
-        foreach ($file in @(Get-Content $summary -Raw | ConvertFrom-Json)) { $ran.Add($file) }
+        $running.RemoveAt($index)
+        $worker.Process.WaitForExit()
+        $summary = Join-Path $queue "worker-$($worker.Number).jsonl"
+        $done = @(if (Test-Path $summary) { Get-Content $summary | ConvertFrom-Json })
+        foreach ($file in $done) { $ran.Add($file) }
+        if ($worker.Err.Result) { Write-Host "[$($worker.Number)] $($worker.Err.Result)" -ForegroundColor Red }
+        if ($worker.Process.ExitCode -ne 0) {
+            $lost = Get-Content "$summary.current" -ErrorAction Ignore
+            if (-not $lost -or $lost -in $ran.File) { $lost = 'no file' }   # it died before or after its files
+            Write-Host "[$($worker.Number)] died (exit code $($worker.Process.ExitCode)) while running $lost." -ForegroundColor Red
+            $ran.Add([pscustomobject]@{ File = "$lost (its worker died)"; Passed = 0; Failed = 1; Skipped = 0; Seconds = 0 })
+            # The files nobody has claimed yet still run, in a new worker.
+            if (Test-Unclaimed) { $running.Add((Start-Worker)) }
+        }
     }
 }
 finally {
-    foreach ($worker in @($started)) { if ($worker -and -not $worker.Process.HasExited) { $worker.Process.Kill($true) } }
+    foreach ($worker in $running) { if (-not $worker.Process.HasExited) { $worker.Process.Kill($true) } }
     Remove-Item $queue -Recurse -Force -ErrorAction Ignore
 }
 $ran.Add((Invoke-PesterFile $last.FullName))
 
 if (-not $Tag) {
     $known = [ordered]@{}
-    foreach ($file in $ran | Sort-Object File) { $known[$file.File] = $file.Seconds }
+    foreach ($file in $ran | Where-Object File -like '*.Tests.ps1' | Sort-Object File) { $known[$file.File] = $file.Seconds }
     ConvertTo-Json -InputObject $known | Set-Content -Path $durationsPath
 }
 $total = [pscustomobject]@{
-    Passed  = ($ran | Measure-Object Passed -Sum).Sum
-    Failed  = ($ran | Measure-Object Failed -Sum).Sum
-    Skipped = ($ran | Measure-Object Skipped -Sum).Sum
+    Passed  = [int]($ran | Measure-Object Passed -Sum).Sum
+    Failed  = [int]($ran | Measure-Object Failed -Sum).Sum
+    Skipped = [int]($ran | Measure-Object Skipped -Sum).Sum
 }
 Write-Host ''
 $ran | Sort-Object Seconds -Descending | Format-Table File, Passed, Failed, Skipped, Seconds | Out-String | Write-Host

@@ -82,10 +82,10 @@ public sealed class ApiTests(EmulatorFixture emulator)
         await Get(tokens, "/users/me");
         emulator.Arm(new FaultRule { Path = "/users/me", Status = 429, RetryAfterSeconds = 1, Times = 1 });
         var log = new RecordingLog();
-        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using var time = new FakeTime();
         var result = await Get(tokens, "/users/me", log);
         Assert.Equal(HttpStatusCode.OK, result.StatusCode);
-        Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(0.95), $"waited only {watch.Elapsed}");
+        Assert.Equal(new[] { TimeSpan.FromSeconds(1) }, time.Waits); // in full, once
         Assert.Contains(log.Lines, l => l.Contains("as Retry-After asks"));
     }
 
@@ -95,10 +95,12 @@ public sealed class ApiTests(EmulatorFixture emulator)
         var app = emulator.Register();
         var tokens = Tokens(app);
         emulator.Arm(new FaultRule { Path = "/users/me", Status = 503, RetryAfterDateSeconds = 2, Times = 1 });
-        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using var time = new FakeTime();
         var result = await Get(tokens, "/users/me");
         Assert.Equal(HttpStatusCode.OK, result.StatusCode);
-        Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(0.9), $"waited only {watch.Elapsed}");
+        // The date is two seconds ahead in whole seconds: the wait is what is left of them.
+        var wait = Assert.Single(time.Waits);
+        Assert.InRange(wait, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(2));
     }
 
     [Fact]

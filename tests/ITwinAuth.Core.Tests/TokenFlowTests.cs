@@ -136,10 +136,12 @@ public sealed class TokenFlowTests(EmulatorFixture emulator)
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop(); // nothing listens there now
+        using var time = new FakeTime(); // the back-off between the refused connections passes at once
         var ex = await Assert.ThrowsAsync<ITwinAuthException>(() =>
             OidcDiscovery.GetTokenEndpointAsync(new Uri($"http://127.0.0.1:{port}/"), NullLogSink.Instance, default));
         Assert.Equal(ITwinErrorIds.AuthorityUnreachable, ex.ErrorId);
         Assert.Equal(ITwinErrorCategory.ConnectionError, ex.Category);
+        Assert.NotEmpty(time.Waits); // retried after a back-off before giving up
     }
 
     private static HttpResult Response(int status, string body, string contentType = "application/json") =>
@@ -255,14 +257,22 @@ public sealed class EmulatorContractTests(EmulatorFixture emulator)
     [Fact]
     public async Task Refuses_an_expired_token_with_401_and_zero_clock_skew()
     {
+        // An emulator of its own: moving its token time forward would age every other test's tokens.
+        await using var host = await EmulatorHost.StartAsync(new EmulatorOptions());
         // 2 s, not 1: expires_in is rounded down, and a 1-second token can arrive as 0 (already expired).
-        // exp is at most issue time + 2 s, so after 2.2 s the token is surely dead.
-        var app = emulator.Register(lifetime: 2);
-        var token = await ConnectionTokenSource.AcquireAsync(emulator.Connect(app), InlineDispatcher.Instance, false, NullLogSink.Instance, default);
-        await Task.Delay(TimeSpan.FromSeconds(2.2));
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"));
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", SecretText.Use(token.SecureToken, t => t));
-        using var response = await emulator.Admin.SendAsync(request);
+        var app = host.State.Apps.Register(new AppRegistration(null, null, null, null, 2));
+        var token = await ConnectionTokenSource.AcquireAsync(EmulatorFixture.ConnectTo(host, app), InlineDispatcher.Instance, false, NullLogSink.Instance, default);
+        async Task<HttpResponseMessage> CallAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(host.ApiBaseUri, "users/me"));
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", SecretText.Use(token.SecureToken, t => t));
+            return await emulator.Admin.SendAsync(request);
+        }
+        using (var fresh = await CallAsync()) Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
+        // exp is at most issue time + 2 s: 2.1 s later on the emulator's clock the token is surely dead,
+        // and a skew of even a second would still let it through.
+        host.State.Clock.Advance(TimeSpan.FromSeconds(2.1));
+        using var response = await CallAsync();
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Contains("InvalidAuthorizationToken", Json(response));
     }

@@ -46,6 +46,14 @@ public static class AdminEndpoints
             proxy = state.Proxy?.Uri.ToString().TrimEnd('/'),
         }));
 
+        // Token time moves forward by advanceSeconds: tokens expire without anyone sleeping.
+        admin.MapPost("/_emulator/clock", (ClockAdvance advance) =>
+        {
+            if (advance.AdvanceSeconds is not (>= 0 and <= 10_000_000)) return Results.BadRequest(new { error = "advanceSeconds must be between 0 and 10000000." });
+            state.Clock.Advance(TimeSpan.FromSeconds(advance.AdvanceSeconds));
+            return Results.Json(new { now = state.Clock.GetUtcNow(), offsetSeconds = state.Clock.Offset.TotalSeconds });
+        });
+
         admin.MapGet("/_emulator/stats", () => Results.Json(state.Stats.Snapshot()));
         admin.MapGet("/_emulator/tokens", () => Results.Json(state.Stats.IssuedTokens.ToArray()));
         admin.MapPost("/_emulator/keys/rotate", async (IServiceProvider services) =>
@@ -81,6 +89,7 @@ public static class AdminEndpoints
         token_lifetime_seconds = app.TokenLifetimeSeconds,
     };
 
+    public sealed record ClockAdvance(double AdvanceSeconds);
     public sealed record AppUpdate(string? ClientSecret, int? TokenLifetimeSeconds);
     public sealed record EmulatorSettings(int? TokenLifetimeSeconds, int? ITwinCount, int? LatencyMs = null, bool? EnforceMaxReturn = null);
 }

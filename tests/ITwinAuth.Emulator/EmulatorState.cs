@@ -43,6 +43,8 @@ public sealed class EmulatorState
     /// <summary>The forward proxy, when --proxy is on.</summary>
     public ForwardProxy? Proxy { get; set; }
     public AppRegistry Apps { get; } = new();
+    /// <summary>Token time: issuance and expiry checks (tests move it forward).</summary>
+    public EmulatorClock Clock { get; } = new();
     public EmulatorStats Stats { get; } = new();
     public FaultInjector Faults { get; } = new();
     public ITwinStore ITwins { get; set; }

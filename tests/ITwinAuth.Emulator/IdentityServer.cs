@@ -31,6 +31,7 @@ public static class IdentityServer
             options.AllowClientCredentialsFlow();
             options.RegisterScopes(KnownScopes);
             options.SetAccessTokenLifetime(TimeSpan.FromSeconds(state.Options.TokenLifetimeSeconds));
+            options.Configure(o => o.TimeProvider = state.Clock);
 
             // A 2048-bit key made once: OpenIddict's ephemeral RSA-4096 keys cost ~7 s on first use.
             options.AddSigningKey(state.SigningKey);

@@ -45,19 +45,23 @@ Describe 'The token cache' -Tag Cache {
 
     It 'keeps a script running past several token lifetimes without ever sending an expired token' {
         $app = New-TestApp -Emulator $emulator -TokenLifetimeSeconds 2
-        Connect-TestApp -Emulator $emulator -App $app | Out-Null
-        Reset-EmulatorStats $emulator
-        $deadline = [DateTime]::UtcNow.AddSeconds(6.5)
-        $calls = 0
-        while ([DateTime]::UtcNow -lt $deadline) {
-            (Get-ITwinMe).Email | Should -BeLike "$($app.ClientId)@*"
-            $calls++
-            Start-Sleep -Milliseconds 100
+        # Ten seconds of token time, five lifetimes, and nobody sleeps: after each call the module's
+        # clock (New-FakeTime) and the emulator's token time move a quarter second together.
+        $time = New-FakeTime
+        try {
+            Connect-TestApp -Emulator $emulator -App $app | Out-Null
+            Reset-EmulatorStats $emulator
+            foreach ($call in 1..40) {
+                (Get-ITwinMe).Email | Should -BeLike "$($app.ClientId)@*"
+                $time.Advance([timespan]::FromMilliseconds(250))
+                Step-EmulatorClock -Emulator $emulator -Seconds 0.25 | Out-Null
+            }
         }
+        finally { $time.Dispose() }
         $stats = Get-EmulatorStats $emulator
+        $stats.apiRequests | Should -Be 40
         $stats.apiUnauthorized | Should -Be 0 -Because 'a token past its expiry would have been refused with 401'
-        $stats.tokensIssued | Should -BeGreaterOrEqual 3
-        $calls | Should -BeGreaterThan 20
+        $stats.tokensIssued | Should -BeGreaterOrEqual 5 -Because 'each 2-second token was renewed before it expired'
     }
 
     It 'makes exactly one token request for 50 runspaces on a cold cache (ForEach-Object -Parallel)' {

@@ -74,7 +74,10 @@ Describe 'Invoke-ITwinRequest -ThrottleLimit' -Tag FanOut {
     It 'stops every request under way at once on Ctrl+C' {
         Add-EmulatorFault -Emulator $emulator -Fault @(@{ path = '/itwins'; action = 'delay'; delayMs = 30000; times = -1 })
         $ps = [powershell]::Create()
-        [void] $ps.AddCommand('Import-Module').AddArgument($env:ITWINAUTH_MODULE).AddStatement()
+        # Imported first, then the command alone: a batch (AddStatement) run by BeginInvoke goes on to
+        # its next statement on a pool thread after Stop, which can crash the process once disposed.
+        [void] $ps.AddCommand('Import-Module').AddArgument($env:ITWINAUTH_MODULE).Invoke()
+        $ps.Commands.Clear()
         [void] $ps.AddScript("param(`$a, `$s, `$i) Get-ITwinServiceToken -ClientId `$i -ClientSecret `$s -Authority `$a -ApiBaseUri '$($emulator.ApiBaseUri)' | Out-Null; 0..15 | Invoke-ITwinRequest -Path { `"/itwins?```$top=1&```$skip=`$_`" } -ThrottleLimit 8").
             AddArgument($emulator.Authority).AddArgument($app.SecureSecret).AddArgument($app.ClientId)
         $async = $ps.BeginInvoke()

@@ -267,7 +267,10 @@ Context 'Retries, errors and cancellation' -Tag Retry {
         # A 503 (not a 429, which would pause the host for every later test of this process).
         Add-EmulatorFault -Emulator $emulator -Fault @(@{ path = '/users/me'; status = 503; retryAfterSeconds = 60; times = 1 })
         $ps = [powershell]::Create()
-        [void] $ps.AddCommand('Import-Module').AddArgument($env:ITWINAUTH_MODULE).AddStatement()
+        # Imported first, then the command alone: a batch (AddStatement) run by BeginInvoke goes on to
+        # its next statement on a pool thread after Stop, which can crash the process once disposed.
+        [void] $ps.AddCommand('Import-Module').AddArgument($env:ITWINAUTH_MODULE).Invoke()
+        $ps.Commands.Clear()
         [void] $ps.AddCommand('Invoke-ITwinRequest').AddParameter('Path', '/users/me').AddParameter('Verbose')
         $async = $ps.BeginInvoke()
         # The module says it is waiting just before it starts the wait: poll for that, bounded.
