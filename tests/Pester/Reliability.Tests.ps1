@@ -424,7 +424,7 @@ Describe 'Hostile server' -Tag Reliability, Hostile {
     ) {
         Connect-App # independent of the token-response cases before it
         Add-EmulatorFault -Emulator $emulator -Fault @(@{ path = '/users/me'; status = 503; times = 1; retryAfterRaw = $Value })
-        $result = Invoke-Scenario { Invoke-ITwinRequest -Path /users/me }
+        $result = Invoke-Scenario -FakeTime { Invoke-ITwinRequest -Path /users/me }
         $result.Verbose | Should -Match ([regex]::Escape($Says))
         $result.Stats.apiRequests | Should -Be $(if ($Outcome -eq 'gives up at once') { 1 } else { 2 })
         Add-Row 'Hostile server' "Retry-After: $Value on a 503" "said in -Verbose ('$Says'); $Outcome" "said; $(if ($result.Error) { Describe-Error $result.Error } else { 'success' }) after $($result.Stats.apiRequests) request(s)"
@@ -492,7 +492,7 @@ Describe 'No leaks, no trespass' -Tag Reliability, Leak {
         Clear-EmulatorFault $emulator
         1..6 | ForEach-Object { Invoke-Scenario { Connect-App } | Out-Null }
         Add-EmulatorFault -Emulator $emulator -Fault @(@{ path = '/users/me'; status = 503; times = 1 })
-        Invoke-Scenario { Invoke-ITwinRequest -Path /users/me } | Out-Null
+        Invoke-Scenario -FakeTime { Invoke-ITwinRequest -Path /users/me } | Out-Null
     }
 
     It 'no secret or token appears in any stream, $Error, the transcript, a view or a message of all the scenarios above' {
