@@ -167,6 +167,9 @@ function Invoke-TestRun {
     # Every test process is short-lived: the JIT's profile-guided tier costs them CPU it never pays
     # back (about a sixth of the run's), so the test run turns it off for itself and its children.
     $env:DOTNET_TieredPGO = '0'
+    # Nor does a test's child pwsh start telemetry or look for a newer PowerShell.
+    $env:POWERSHELL_TELEMETRY_OPTOUT = '1'
+    $env:POWERSHELL_UPDATECHECK = 'Off'
     # xUnit and Pester run side by side: the xUnit run's output is kept and shown when it ends.
     Write-Host "xUnit: the core ($Edition edition) against the emulator, alongside Pester" -ForegroundColor Cyan
     $trx = "xunit-$Edition.trx"

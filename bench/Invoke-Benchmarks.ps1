@@ -122,7 +122,7 @@ try {
     $script:pageRequestsAtFirstItem = $null
     Invoke-ITwinRequest -Path /itwins -Query @{ '$top' = 100 } -All | ForEach-Object {
         if ($null -eq $script:pageRequestsAtFirstItem) {
-            $script:pageRequestsAtFirstItem = @((Get-EmulatorStats $emulator).apiLog | Where-Object pathAndQuery -like '/itwins*').Count
+            $script:pageRequestsAtFirstItem = @((Get-EmulatorStats $emulator -WithLog).apiLog | Where-Object pathAndQuery -like '/itwins*').Count
         }
     }
     Add-Row 'Paging: first item out' "after $script:pageRequestsAtFirstItem page request(s)" '' '' 'before page 2 is requested' ($script:pageRequestsAtFirstItem -eq 1)

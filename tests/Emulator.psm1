@@ -90,9 +90,11 @@ function Clear-EmulatorFault {
     Invoke-EmulatorAdmin -Emulator $Emulator -Method Delete -Path 'faults' | Out-Null
 }
 
+# The counters; -WithLog adds the API request log (up to 2,000 records: slow to read when only
+# a counter is wanted).
 function Get-EmulatorStats {
-    param([Parameter(Mandatory)] $Emulator)
-    Invoke-EmulatorAdmin -Emulator $Emulator -Path 'stats'
+    param([Parameter(Mandatory)] $Emulator, [switch] $WithLog)
+    Invoke-EmulatorAdmin -Emulator $Emulator -Path $(if ($WithLog) { 'stats' } else { 'stats?log=false' })
 }
 
 function Reset-EmulatorStats {

@@ -54,7 +54,8 @@ public static class AdminEndpoints
             return Results.Json(new { now = state.Clock.GetUtcNow(), offsetSeconds = state.Clock.Offset.TotalSeconds });
         });
 
-        admin.MapGet("/_emulator/stats", () => Results.Json(state.Stats.Snapshot()));
+        // ?log=false leaves out the request log (up to 2,000 records) when only the counters are wanted.
+        admin.MapGet("/_emulator/stats", (bool? log) => Results.Json(state.Stats.Snapshot(withLog: log ?? true)));
         admin.MapGet("/_emulator/tokens", () => Results.Json(state.Stats.IssuedTokens.ToArray()));
         admin.MapPost("/_emulator/keys/rotate", async (IServiceProvider services) =>
         {

@@ -120,7 +120,7 @@ public sealed class EmulatorStats
         ApiLog.Clear();
     }
 
-    public object Snapshot() => new
+    public object Snapshot(bool withLog = true) => new
     {
         tokenRequests = TokenRequests,
         tokensIssued = TokensIssued,
@@ -140,7 +140,7 @@ public sealed class EmulatorStats
         http2Requests = Volatile.Read(ref _http2Requests),
         proxyRequests = ProxiedRequests?.ToArray() ?? Array.Empty<ProxiedRequest>(),
         foreignRequests = ForeignRequests.ToArray(),
-        apiLog = ApiLog.ToArray(),
+        apiLog = withLog ? ApiLog.ToArray() : null,
     };
 }
 

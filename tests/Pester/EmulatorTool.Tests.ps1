@@ -155,7 +155,7 @@ Describe 'The README snippets the emulator answers' -Tag EmulatorTool {
         @($result.iModels).Count | Should -Be 2
         $result.iModels[0].iTwinId | Should -Be $iTwinId
         $result.iModels[0].state | Should -Be 'initialized'
-        (Get-EmulatorStats $emulator | ConvertTo-Json -Depth 5) | Should -Match 'vnd\.bentley\.itwin-platform\.v2\+json'
+        (Get-EmulatorStats $emulator -WithLog | ConvertTo-Json -Depth 5) | Should -Match 'vnd\.bentley\.itwin-platform\.v2\+json'
     }
 
     It '/imodels for an unknown iTwin is a 404 iTwinNotFound' {

@@ -115,13 +115,13 @@ Describe 'Platform conventions' -Tag FanOut, Conventions {
         Add-EmulatorFault -Emulator $emulator -Fault @(@{ path = '/itwins'; status = 503; skip = 1; times = 1 })
         Invoke-ITwinRequest -Path /itwins -All -Query @{ '$top' = 100 } | Out-Null
         Invoke-ITwinRequest -Path /users/me | Out-Null
-        $log = @((Get-Stats).apiLog)
+        $log = @((Get-EmulatorStats $emulator -WithLog).apiLog)
         $log.Count | Should -Be 4 -Because 'two pages, one retry, one more call'
         @($log[0..2].correlationId | Select-Object -Unique).Count | Should -Be 1
         $log[0].correlationId | Should -Match '^[0-9a-f-]{36}$'
         $log[3].correlationId | Should -Not -Be $log[0].correlationId
         $record = Get-ErrorRecord { Invoke-ITwinRequest -Path /users/not-a-guid }
-        $sent = @((Get-Stats).apiLog)[-1].correlationId
+        $sent = @((Get-EmulatorStats $emulator -WithLog).apiLog)[-1].correlationId
         $record.Exception.CorrelationId | Should -Be $sent
         $record.Exception.Message | Should -BeLike "*$sent*"
     }

@@ -449,7 +449,7 @@ Describe 'Hostile server' -Tag Reliability, Hostile {
             Invoke-ITwinRequest -Path /itwins -Query ([ordered]@{ n = 1.5; d = [datetime]::new(2024, 1, 2, 3, 4, 5, [DateTimeKind]::Utc); id = 1, 2 }) | Out-Null
         }
         finally { [cultureinfo]::CurrentCulture = $saved }
-        $sent = @((Get-Stats).apiLog)[-1].pathAndQuery
+        $sent = @((Get-EmulatorStats $emulator -WithLog).apiLog)[-1].pathAndQuery
         $sent | Should -Be '/itwins?n=1.5&d=2024-01-02T03%3A04%3A05.0000000Z&id=1&id=2'
         Add-Row 'Hostile server' '-Query 1.5, a date and a list under de-DE' 'n=1.5, ISO 8601, id=1&id=2' ($sent -replace '^/itwins\?', '' -replace '%3A', ':')
     }
