@@ -17,10 +17,27 @@
 BeforeAll {
     Import-Module ITwinAuth
 
-    # The code under test: your own function built on ITwinAuth.
+    # The code under test: your own functions built on ITwinAuth.
     function Get-ITwinDisplayName {
         param([int] $First = 5)
         Invoke-ITwinRequest -Path /itwins -All | Select-Object -First $First -ExpandProperty displayName
+    }
+
+    # One line for the pipeline's log: who the step runs as.
+    function Get-ServiceIdentityLine {
+        $me = Get-ITwinMe
+        "Signed in as $($me.DisplayName) <$($me.Email)>"
+    }
+
+    # The names, or none with a warning while the platform rate-limits the app (other errors fail).
+    function Get-ITwinDisplayNameOrNone {
+        [CmdletBinding()]
+        param()
+        try { Get-ITwinDisplayName -First 3 -ErrorAction Stop }
+        catch [ITwinAuth.ITwinAuthException] {
+            if ($_.Exception.ErrorId -ne 'TooManyRequests') { throw }
+            Write-Warning 'The platform is rate-limiting this app: no names this time.'
+        }
     }
 }
 
@@ -49,13 +66,15 @@ Describe 'Our iTwin automation, unit-tested with mocks' -Tag Unit {
         Should -Invoke Invoke-ITwinRequest -Times 1 -Exactly -ParameterFilter { $Path -eq '/itwins' -and $All }
     }
 
-    It 'can fake the signed-in identity' {
-        Mock Get-ITwinMe { [pscustomobject]@{ Email = 'service-fake@apps.imsoidc.bentley.com' } }
-        (Get-ITwinMe).Email | Should -Be 'service-fake@apps.imsoidc.bentley.com'
+    It 'writes who the step runs as, from the signed-in identity' {
+        Mock Get-ITwinMe { [pscustomobject]@{ DisplayName = 'Service Fake'; Email = 'service-fake@apps.imsoidc.bentley.com' } }
+        Get-ServiceIdentityLine | Should -Be 'Signed in as Service Fake <service-fake@apps.imsoidc.bentley.com>'
     }
 
-    It 'can fake a platform error' {
-        Mock Invoke-ITwinRequest { throw [ITwinAuth.ITwinAuthException]::new('RateLimitExceeded', 'LimitsExceeded', 'Too many requests.') }
-        { Get-ITwinDisplayName } | Should -Throw -ExceptionType ([ITwinAuth.ITwinAuthException])
+    It 'gives no names and a warning while the platform rate-limits the app' {
+        Mock Invoke-ITwinRequest { throw [ITwinAuth.ITwinAuthException]::new('TooManyRequests', 'LimitsExceeded', 'Too many requests.') }
+        $names = Get-ITwinDisplayNameOrNone -WarningVariable warnings -WarningAction SilentlyContinue
+        $names | Should -BeNullOrEmpty
+        $warnings | Should -Match 'rate-limiting'
     }
 }
