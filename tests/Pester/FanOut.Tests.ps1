@@ -95,7 +95,11 @@ Describe 'Invoke-ITwinRequest -ThrottleLimit' -Tag FanOut {
     It 'pauses every request to the host once on a 429, and loses no item' {
         Add-EmulatorFault -Emulator $emulator -Fault @(@{ path = '/itwins'; status = 429; retryAfterSeconds = 1; skip = 4; times = 3 })
         $numbers = 0..15
-        $output = @($numbers | Invoke-ITwinRequest -Path $pathFor -ThrottleLimit 8 -Verbose 4>&1)
+        $time = New-FakeTime   # the pauses pass at once; .Waits says what they were
+        try { $output = @($numbers | Invoke-ITwinRequest -Path $pathFor -ThrottleLimit 8 -Verbose 4>&1) }
+        finally { $time.Dispose() }
+        $time.Waits.Count | Should -BeGreaterThan 0
+        $time.Waits | ForEach-Object { $_.TotalSeconds | Should -BeLessOrEqual 1 -Because 'no request waits longer than Retry-After asks' }
         $names = @($output | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] } | ForEach-Object { $_.iTwins[0].displayName })
         $verbose = @($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message) -join "`n"
         ($names -join ',') | Should -Be ((Expected $numbers) -join ',')
