@@ -23,7 +23,7 @@ $size = if ($Quick) {
     # The smoke pass CI runs: every scenario and contender once or twice, in seconds. Too small to
     # judge by; it proves the benchmark still runs and measures what it says.
     @{ Rounds = 2; PerRound = 3; Warmup = 2; PagingItems = 300; PagingRounds = 1; CacheHits = 50; Parallel = 8; StartupRuns = 1; TokenRounds = 2; TokenPerRound = 2; MemorySmall = 200; MemoryLarge = 400; MemoryRuns = 1
-        Network = @{ Rounds = 1; PerRound = 2; Warmup = 1; FanOutCalls = 8; FanOutRounds = 1; HoldMs = 20; RoundTripMs = 20 } }
+        Network = @{ Rounds = 1; PerRound = 2; Warmup = 1; FanOutCalls = 4; FanOutRounds = 1; HoldMs = 20; RoundTripMs = 20 } }
 }
 else {
     # Many short rounds: a noisy moment spoils one round, not the median.
