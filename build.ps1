@@ -145,10 +145,22 @@ function Install-TestTools {
 }
 
 function Invoke-Test {
-    # What git sees before anything runs: the last Pester test checks the run left it so.
-    $status = if (Get-Command git -ErrorAction Ignore) { @(git -C $root status --porcelain --untracked-files=all 2>$null) -join "`n" }
-    $env:ITWINAUTH_GIT_STATUS_BEFORE = if ($status) { $status } else { 'none' }
-    try { Invoke-TestRun } finally { Remove-Item Env:ITWINAUTH_GIT_STATUS_BEFORE -ErrorAction Ignore }
+    $settings = [ordered]@{
+        # What git sees before anything runs: the last Pester test checks the run left it so.
+        ITWINAUTH_GIT_STATUS_BEFORE = $(if (Get-Command git -ErrorAction Ignore) { @(git -C $root status --porcelain --untracked-files=all 2>$null) -join "`n" })
+        # Every test process is short-lived: the JIT's profile-guided tier costs them CPU it never
+        # pays back (about a sixth of the run's), so it is off for the run and its children.
+        DOTNET_TieredPGO            = '0'
+        # Nor does a test's child pwsh start telemetry or look for a newer PowerShell.
+        POWERSHELL_TELEMETRY_OPTOUT = '1'
+        POWERSHELL_UPDATECHECK      = 'Off'
+    }
+    if (-not $settings.ITWINAUTH_GIT_STATUS_BEFORE) { $settings.ITWINAUTH_GIT_STATUS_BEFORE = 'none' }
+    # Set for the run only: a shell that ran build.ps1 gets its own values back.
+    $saved = @{}
+    foreach ($name in $settings.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $settings[$name]) }
+    try { Invoke-TestRun }
+    finally { foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) } }
 }
 
 function Invoke-TestRun {
@@ -164,12 +176,6 @@ function Invoke-TestRun {
         $editionArguments = @('-p:CoreEdition=Desktop')
         Invoke-Native dotnet (@('build', $coreTests, '-c', $Configuration, "-p:Version=$version", '--nologo', '-v:q', '-clp:NoSummary') + $editionArguments)
     }
-    # Every test process is short-lived: the JIT's profile-guided tier costs them CPU it never pays
-    # back (about a sixth of the run's), so the test run turns it off for itself and its children.
-    $env:DOTNET_TieredPGO = '0'
-    # Nor does a test's child pwsh start telemetry or look for a newer PowerShell.
-    $env:POWERSHELL_TELEMETRY_OPTOUT = '1'
-    $env:POWERSHELL_UPDATECHECK = 'Off'
     # xUnit and Pester run side by side: the xUnit run's output is kept and shown when it ends.
     Write-Host "xUnit: the core ($Edition edition) against the emulator, alongside Pester" -ForegroundColor Cyan
     $trx = "xunit-$Edition.trx"
