@@ -16,6 +16,8 @@ param(
     [string] $Tag,
     # Desktop: the module loads its Windows PowerShell (netstandard2.0) build on this PowerShell 7.
     [ValidateSet('Core', 'Desktop')] [string] $Edition = 'Core',
+    # The run is CPU-bound: on the 2-core build machines a third worker cost more CPU (a Pester, a
+    # module and the JIT's work once more) than it saved in waits.
     [ValidateRange(1, 16)] [int] $Workers = 2,
     # Set only when this script runs as a worker: the folder where files are claimed.
     [string] $QueuePath
