@@ -197,7 +197,8 @@ function Invoke-TestRun {
     $pwsh = Get-PwshCommand
     $runner = Join-Path $root 'tests/Invoke-PesterTests.ps1'
     $arguments = @('-NoProfile', '-NonInteractive', '-File', $runner, '-PesterPath', $pester,
-        '-ModulePath', (Join-Path $moduleRoot 'ITwinAuth.psd1'), '-EmulatorPath', $emulatorDll, '-TestTimePath', $testTimeDll, '-ResultsPath', $results, '-SummaryPath', $summary, '-Edition', $Edition)
+        '-ModulePath', (Join-Path $moduleRoot 'ITwinAuth.psd1'), '-EmulatorPath', $emulatorDll, '-TestTimePath', $testTimeDll, '-ResultsPath', $results, '-SummaryPath', $summary, '-Edition', $Edition,
+        '-WaitForProcessId', $xunitRun.Id)
     if ($Tag) { $arguments += @('-Tag', ($Tag -join ',')) }
     try {
         & $pwsh[0] @($pwsh | Select-Object -Skip 1) @arguments

@@ -112,9 +112,12 @@ function Set-EmulatorSettings {
 
 # Moves the emulator's token time forward: tokens it issued age by that much, so a test lets them
 # expire without sleeping (with the module on a fake clock moved by as much: New-FakeTime).
+# -Freeze stops it (it then moves only by -Seconds), -Freeze:$false lets it run on from there.
 function Step-EmulatorClock {
-    param([Parameter(Mandatory)] $Emulator, [Parameter(Mandatory)] [double] $Seconds)
-    Invoke-EmulatorAdmin -Emulator $Emulator -Method Post -Path clock -Body @{ advanceSeconds = $Seconds }
+    param([Parameter(Mandatory)] $Emulator, [double] $Seconds = 0, [switch] $Freeze)
+    $body = @{ advanceSeconds = $Seconds }
+    if ($PSBoundParameters.ContainsKey('Freeze')) { $body.freeze = [bool]$Freeze }
+    Invoke-EmulatorAdmin -Emulator $Emulator -Method Post -Path clock -Body $body
 }
 
 Export-ModuleMember -Function *-ITwinEmulator, *-Emulator*, Step-EmulatorClock

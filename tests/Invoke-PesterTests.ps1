@@ -20,7 +20,9 @@ param(
     # module and the JIT's work once more) than it saved in waits.
     [ValidateRange(1, 16)] [int] $Workers = 2,
     # Set only when this script runs as a worker: the folder where files are claimed.
-    [string] $QueuePath
+    [string] $QueuePath,
+    # A process to wait for before the repository check (build.ps1 passes the xUnit run's).
+    [int] $WaitForProcessId
 )
 $ErrorActionPreference = 'Stop'
 $env:ITWINAUTH_MODULE = $ModulePath
@@ -124,12 +126,13 @@ try {
         $done = @(if (Test-Path $summary) { Get-Content $summary | ConvertFrom-Json })
         foreach ($file in $done) { $ran.Add($file) }
         if ($worker.Err.Result) { Write-Host "[$($worker.Number)] $($worker.Err.Result)" -ForegroundColor Red }
-        if ($worker.Process.ExitCode -ne 0) {
-            $lost = Get-Content "$summary.current" -ErrorAction Ignore
-            if (-not $lost -or $lost -in $ran.File) { $lost = 'no file' }   # it died before or after its files
-            Write-Host "[$($worker.Number)] died (exit code $($worker.Process.ExitCode)) while running $lost." -ForegroundColor Red
-            $ran.Add([pscustomobject]@{ File = "$lost (its worker died)"; Passed = 0; Failed = 1; Skipped = 0; Seconds = 0 })
-            # The files nobody has claimed yet still run, in a new worker.
+        # A worker that ended in the middle of a file (a crash, or a test that exits the process,
+        # whatever the exit code): that file failed, and the files nobody has claimed run in a new worker.
+        $lost = Get-Content "$summary.current" -ErrorAction Ignore
+        if ($worker.Process.ExitCode -ne 0 -or ($lost -and $lost -notin $ran.File)) {
+            if (-not $lost -or $lost -in $ran.File) { $lost = 'no file' }
+            Write-Host "[$($worker.Number)] ended (exit code $($worker.Process.ExitCode)) while running $lost." -ForegroundColor Red
+            $ran.Add([pscustomobject]@{ File = "$lost (its worker ended)"; Passed = 0; Failed = 1; Skipped = 0; Seconds = 0 })
             if (Test-Unclaimed) { $running.Add((Start-Worker)) }
         }
     }
@@ -137,6 +140,18 @@ try {
 finally {
     foreach ($worker in $running) { if (-not $worker.Process.HasExited) { $worker.Process.Kill($true) } }
     Remove-Item $queue -Recurse -Force -ErrorAction Ignore
+}
+# Every file has a result: one that no worker ran (or finished) is a failure, never a silent pass.
+foreach ($file in $order | Where-Object { $_.Name -notin $ran.File -and "$($_.Name) (its worker ended)" -notin $ran.File }) {
+    $ran.Add([pscustomobject]@{ File = "$($file.Name) (not run)"; Passed = 0; Failed = 1; Skipped = 0; Seconds = 0 })
+}
+# The repository check sees what the whole run left, xUnit's part included: wait for it first.
+if ($WaitForProcessId) {
+    $other = Get-Process -Id $WaitForProcessId -ErrorAction Ignore
+    if ($other) {
+        Write-Host "Waiting for process $WaitForProcessId (xUnit) before the repository check" -ForegroundColor Cyan
+        if (-not $other.WaitForExit(600000)) { Write-Host 'It did not end within 10 minutes: checking the repository anyway.' -ForegroundColor Red }
+    }
 }
 $ran.Add((Invoke-PesterFile $last.FullName))
 

@@ -46,12 +46,14 @@ public static class AdminEndpoints
             proxy = state.Proxy?.Uri.ToString().TrimEnd('/'),
         }));
 
-        // Token time moves forward by advanceSeconds: tokens expire without anyone sleeping.
-        admin.MapPost("/_emulator/clock", (ClockAdvance advance) =>
+        // Token time: moves forward by advanceSeconds (tokens expire without anyone sleeping); freeze
+        // true stops it so that it moves only when told to, false lets it run on from there.
+        admin.MapPost("/_emulator/clock", (ClockChange change) =>
         {
-            if (advance.AdvanceSeconds is not (>= 0 and <= 10_000_000)) return Results.BadRequest(new { error = "advanceSeconds must be between 0 and 10000000." });
-            state.Clock.Advance(TimeSpan.FromSeconds(advance.AdvanceSeconds));
-            return Results.Json(new { now = state.Clock.GetUtcNow(), offsetSeconds = state.Clock.Offset.TotalSeconds });
+            if (change.AdvanceSeconds is not (>= 0 and <= 10_000_000)) return Results.BadRequest(new { error = "advanceSeconds must be between 0 and 10000000." });
+            if (change.Freeze is { } freeze) state.Clock.Freeze(freeze);
+            state.Clock.Advance(TimeSpan.FromSeconds(change.AdvanceSeconds));
+            return Results.Json(new { now = state.Clock.GetUtcNow(), offsetSeconds = state.Clock.Offset.TotalSeconds, frozen = state.Clock.IsFrozen });
         });
 
         // ?log=false leaves out the request log (up to 2,000 records) when only the counters are wanted.
@@ -90,7 +92,7 @@ public static class AdminEndpoints
         token_lifetime_seconds = app.TokenLifetimeSeconds,
     };
 
-    public sealed record ClockAdvance(double AdvanceSeconds);
+    public sealed record ClockChange(double AdvanceSeconds = 0, bool? Freeze = null);
     public sealed record AppUpdate(string? ClientSecret, int? TokenLifetimeSeconds);
     public sealed record EmulatorSettings(int? TokenLifetimeSeconds, int? ITwinCount, int? LatencyMs = null, bool? EnforceMaxReturn = null);
 }

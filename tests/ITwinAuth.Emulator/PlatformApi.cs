@@ -25,11 +25,13 @@ public static class PlatformApi
             o.MapInboundClaims = false;
             o.TokenValidationParameters.ValidAudience = IdentityServer.Audience;
             o.TokenValidationParameters.ClockSkew = TimeSpan.Zero;
-            // Expiry on the clock tokens are issued by (EmulatorClock), with no skew either way.
-            o.TokenValidationParameters.LifetimeValidator = (notBefore, expires, _, _) =>
+            // Lifetime on the clock tokens are issued by (EmulatorClock), with the skew set above.
+            o.TokenValidationParameters.LifetimeValidator = (notBefore, expires, _, parameters) =>
             {
                 var now = state.Clock.GetUtcNow().UtcDateTime;
-                return expires is { } end && now < end && (notBefore is not { } start || start <= now);
+                var skew = parameters.ClockSkew;
+                return expires is { } end && now < end + skew &&
+                    (notBefore is not { } start || (start <= now + skew && start <= end));
             };
             // Pick up a rotated signing key within a second (the default waits minutes), and do not
             // fall back to the last known good keys: a token signed with a retired key is refused.

@@ -38,6 +38,8 @@ public sealed class FakeTime : IDisposable
     public void Dispose()
     {
         _scope.Dispose();
-        RateLimitGate.Reset(); // a pause measured on this clock means nothing on the real one
+        // A pause or an expiry measured on this clock means nothing on the real one.
+        RateLimitGate.Reset();
+        TokenCache.Shared.Clear();
     }
 }

@@ -46,7 +46,9 @@ Describe 'The token cache' -Tag Cache {
     It 'keeps a script running past several token lifetimes without ever sending an expired token' {
         $app = New-TestApp -Emulator $emulator -TokenLifetimeSeconds 2
         # Ten seconds of token time, five lifetimes, and nobody sleeps: after each call the module's
-        # clock (New-FakeTime) and the emulator's token time move a quarter second together.
+        # clock (New-FakeTime) and the emulator's token time (frozen, so real time cannot slip in)
+        # move a quarter second together.
+        Step-EmulatorClock -Emulator $emulator -Freeze | Out-Null
         $time = New-FakeTime
         try {
             Connect-TestApp -Emulator $emulator -App $app | Out-Null
@@ -57,7 +59,10 @@ Describe 'The token cache' -Tag Cache {
                 Step-EmulatorClock -Emulator $emulator -Seconds 0.25 | Out-Null
             }
         }
-        finally { $time.Dispose() }
+        finally {
+            $time.Dispose()
+            Step-EmulatorClock -Emulator $emulator -Freeze:$false | Out-Null
+        }
         $stats = Get-EmulatorStats $emulator
         $stats.apiRequests | Should -Be 40
         $stats.apiUnauthorized | Should -Be 0 -Because 'a token past its expiry would have been refused with 401'
