@@ -180,14 +180,8 @@ function Invoke-TestRun {
     Write-Host "xUnit: the core ($Edition edition) against the emulator, alongside Pester" -ForegroundColor Cyan
     $trx = "xunit-$Edition.trx"
     Remove-Item (Join-Path $results $trx) -ErrorAction Ignore
-    $xunitStart = [Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($argument in @('test', $coreTests, '-c', $Configuration, '--no-build', '--nologo') + $editionArguments + @(
-            '--logger', "trx;LogFileName=$trx", '--logger', 'console;verbosity=normal', '--results-directory', $results)) { $xunitStart.ArgumentList.Add($argument) }
-    $xunitStart.RedirectStandardInput = $true
-    $xunitStart.RedirectStandardOutput = $true
-    $xunitStart.RedirectStandardError = $true
-    $xunitRun = [Diagnostics.Process]::Start($xunitStart)
-    $xunitRun.StandardInput.Close()
+    $xunitRun = Start-ChildProcess -FilePath dotnet -ArgumentList (@('test', $coreTests, '-c', $Configuration, '--no-build', '--nologo') + $editionArguments + @(
+            '--logger', "trx;LogFileName=$trx", '--logger', 'console;verbosity=normal', '--results-directory', $results))
     $xunitOutput = $xunitRun.StandardOutput.ReadToEndAsync(), $xunitRun.StandardError.ReadToEndAsync()
 
     Write-Host "Pester: the built module ($Edition edition) against the emulator" -ForegroundColor Cyan

@@ -42,11 +42,7 @@ function Invoke-FreshPwsh([string] $Command, [hashtable] $Environment = @{}) {
 # An emulator with network options (TLS, a round trip), started without waiting, then waited for:
 # Start-ITwinEmulator takes no options. It stops when its stdin closes, or after 15 minutes.
 function Start-BenchEmulatorProcess([string[]] $Options) {
-    $info = [Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($a in @($EmulatorPath, '--env', 'none', '--exit-on-stdin-close', '--stop-after', '900') + $Options) { $info.ArgumentList.Add([string]$a) }
-    $info.RedirectStandardInput = $true; $info.RedirectStandardOutput = $true; $info.RedirectStandardError = $true
-    $info.UseShellExecute = $false
-    [Diagnostics.Process]::Start($info)
+    Start-ChildProcess -FilePath dotnet -ArgumentList (@($EmulatorPath, '--env', 'none', '--exit-on-stdin-close', '--stop-after', '900') + $Options) -KeepInput
 }
 function Wait-BenchEmulator([Diagnostics.Process] $Process) {
     $read = $Process.StandardOutput.ReadLineAsync()

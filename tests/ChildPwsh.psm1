@@ -8,6 +8,23 @@ function Get-PwshCommand {
     return , @($process)
 }
 
+# Starts a process with its standard streams redirected: its output is the caller's to read, and it
+# never reads this process's console. Standard input is closed at once, unless -KeepInput (for a
+# child told to stop when its standard input closes, such as the emulator).
+function Start-ChildProcess {
+    param([Parameter(Mandatory)] [string] $FilePath, [string[]] $ArgumentList = @(), [hashtable] $Environment = @{}, [switch] $KeepInput)
+    $info = [Diagnostics.ProcessStartInfo]::new($FilePath)
+    foreach ($argument in $ArgumentList) { $info.ArgumentList.Add([string]$argument) }
+    foreach ($entry in $Environment.GetEnumerator()) { $info.Environment[$entry.Key] = [string]$entry.Value }
+    $info.RedirectStandardInput = $true
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardError = $true
+    $info.UseShellExecute = $false
+    $process = [Diagnostics.Process]::Start($info)
+    if (-not $KeepInput) { $process.StandardInput.Close() }
+    $process
+}
+
 # Runs a child pwsh with its own environment (HOME, PSModulePath...), plain-text output, and a time
 # bound: a hang fails the caller instead of the run.
 function Invoke-ChildPwsh {
@@ -15,16 +32,9 @@ function Invoke-ChildPwsh {
         # Called with each line of standard output as it comes (a long child is then never silent).
         [scriptblock] $OnOutputLine)
     $command = Get-PwshCommand
-    $info = [Diagnostics.ProcessStartInfo]::new($command[0])
-    foreach ($argument in @($command | Select-Object -Skip 1) + $ArgumentList) { $info.ArgumentList.Add($argument) }
-    $info.Environment['NO_COLOR'] = '1' # plain text: escape codes would break XML test reports
-    foreach ($entry in $Environment.GetEnumerator()) { $info.Environment[$entry.Key] = [string]$entry.Value }
-    $info.RedirectStandardOutput = $true
-    $info.RedirectStandardError = $true
-    $info.RedirectStandardInput = $true
-    $info.UseShellExecute = $false
-    $child = [Diagnostics.Process]::Start($info)
-    $child.StandardInput.Close()
+    $settings = @{ NO_COLOR = '1' } # plain text: escape codes would break XML test reports
+    foreach ($entry in $Environment.GetEnumerator()) { $settings[$entry.Key] = $entry.Value }
+    $child = Start-ChildProcess -FilePath $command[0] -ArgumentList (@($command | Select-Object -Skip 1) + $ArgumentList) -Environment $settings
     $stderr = $child.StandardError.ReadToEndAsync()
     $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
     if ($OnOutputLine) {
@@ -52,4 +62,4 @@ function Invoke-ChildPwsh {
     [pscustomobject]@{ ExitCode = $child.ExitCode; Output = $stdout.Result + $stderr.Result }
 }
 
-Export-ModuleMember -Function Get-PwshCommand, Invoke-ChildPwsh
+Export-ModuleMember -Function Get-PwshCommand, Start-ChildProcess, Invoke-ChildPwsh

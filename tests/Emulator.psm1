@@ -1,6 +1,8 @@
 # Starts and drives the iTwin emulator (tests/ITwinAuth.Emulator) from PowerShell: for Pester and
 # for build.ps1 -Task Demo. Talks to its /_emulator admin endpoints with Invoke-RestMethod.
 
+Import-Module (Join-Path $PSScriptRoot 'ChildPwsh.psm1')   # Start-ChildProcess
+
 function Start-ITwinEmulator {
     [CmdletBinding()]
     param(
@@ -14,17 +16,10 @@ function Start-ITwinEmulator {
     if (-not $EmulatorPath -or -not (Test-Path $EmulatorPath)) {
         throw "The emulator was not found at '$EmulatorPath'; run ./build.ps1 -Task Build first."
     }
-    $info = [Diagnostics.ProcessStartInfo]::new('dotnet')
     # The emulator runs until stopped; --exit-on-stdin-close makes closing its stdin the way to stop
     # it, so that it also ends if this process dies without cleaning up.
-    foreach ($a in @($EmulatorPath, '--token-lifetime', $TokenLifetime, '--itwins', $ITwinCount, '--env', 'none', '--exit-on-stdin-close') + $ArgumentList) {
-        $info.ArgumentList.Add([string]$a)
-    }
-    $info.RedirectStandardInput = $true
-    $info.RedirectStandardOutput = $true
-    $info.RedirectStandardError = $true
-    $info.UseShellExecute = $false
-    $process = [Diagnostics.Process]::Start($info)
+    $process = Start-ChildProcess -FilePath dotnet -KeepInput -ArgumentList (
+        @($EmulatorPath, '--token-lifetime', $TokenLifetime, '--itwins', $ITwinCount, '--env', 'none', '--exit-on-stdin-close') + $ArgumentList)
     $read = $process.StandardOutput.ReadLineAsync()
     if (-not $read.Wait([timespan]::FromSeconds($TimeoutSeconds)) -or $null -eq $read.Result) {
         if (-not $process.HasExited) { $process.Kill($true) }

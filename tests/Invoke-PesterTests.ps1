@@ -92,18 +92,12 @@ $started = 0
 function Start-Worker {
     $script:started++
     $n = $script:started
-    $info = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
     $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $PSCommandPath, '-PesterPath', $PesterPath,
         '-ModulePath', $ModulePath, '-EmulatorPath', $EmulatorPath, '-TestTimePath', $TestTimePath, '-ResultsPath', $ResultsPath,
         '-SummaryPath', (Join-Path $queue "worker-$n.jsonl"), '-Edition', $Edition, '-QueuePath', $queue)
     if ($Tag) { $arguments += @('-Tag', $Tag) }
-    foreach ($argument in $arguments) { $info.ArgumentList.Add($argument) }
-    $info.RedirectStandardInput = $true   # a test's native child never reads the run's console
-    $info.RedirectStandardOutput = $true
-    $info.RedirectStandardError = $true
-    $info.UseShellExecute = $false
-    $process = [Diagnostics.Process]::Start($info)
-    $process.StandardInput.Close()
+    # Its standard input closed: a test's native child never reads the run's console.
+    $process = Start-ChildProcess -FilePath $pwsh[0] -ArgumentList $arguments
     [pscustomobject]@{ Number = $n; Process = $process; Out = $process.StandardOutput.ReadLineAsync(); Err = $process.StandardError.ReadToEndAsync() }
 }
 function Test-Unclaimed { @($order | Where-Object { -not (Test-Path (Join-Path $queue "$($_.Name).taken")) }).Count -gt 0 }

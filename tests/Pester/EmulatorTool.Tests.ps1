@@ -21,17 +21,7 @@ BeforeAll {
     $tool = Join-Path $toolPath 'itwin-emulator'
 
     # Starts the installed tool with stdin closed at once (as a background job or a CI step has it).
-    function Start-Tool([string[]] $ArgumentList) {
-        $info = [Diagnostics.ProcessStartInfo]::new($tool)
-        foreach ($a in $ArgumentList) { $info.ArgumentList.Add($a) }
-        $info.RedirectStandardInput = $true
-        $info.RedirectStandardOutput = $true
-        $info.RedirectStandardError = $true
-        $info.UseShellExecute = $false
-        $process = [Diagnostics.Process]::Start($info)
-        $process.StandardInput.Close()
-        $process
-    }
+    function Start-Tool([string[]] $ArgumentList) { Start-ChildProcess -FilePath $tool -ArgumentList $ArgumentList }
     function Read-Line($Process) {
         $read = $Process.StandardOutput.ReadLineAsync()
         if (-not $read.Wait(60000)) { $Process.Kill($true); throw 'itwin-emulator printed nothing within 60 s.' }
