@@ -39,8 +39,9 @@ function Invoke-FreshPwsh([string] $Command, [hashtable] $Environment = @{}) {
     $run.Output
 }
 
-# An emulator with network options (TLS, a round trip), started without waiting, then waited for:
-# Start-ITwinEmulator takes no options. It stops when its stdin closes, or after 15 minutes.
+# An emulator with network options (TLS, a round trip), started without waiting for its ready line
+# (Start-ITwinEmulator waits), so that two start at once and are waited for together. It stops when
+# its stdin closes, or after 15 minutes.
 function Start-BenchEmulatorProcess([string[]] $Options) {
     Start-ChildProcess -FilePath dotnet -ArgumentList (@($EmulatorPath, '--env', 'none', '--exit-on-stdin-close', '--stop-after', '900') + $Options) -KeepInput
 }

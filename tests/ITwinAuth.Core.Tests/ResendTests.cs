@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using ITwinAuth.Emulator;
 using Xunit;
 
 namespace ITwinAuth.Core.Tests;
@@ -51,22 +52,11 @@ public sealed class ResendTests
         {
             _listener.Start();
             Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-            _ = AcceptAsync();
+            _ = AcceptLoop.RunAsync(_listener, ServeAsync, _stop.Token);
         }
 
         public int Port { get; }
         public int PostsReceived => Volatile.Read(ref _posts);
-
-        private async Task AcceptAsync()
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                Socket socket;
-                try { socket = await _listener.AcceptSocketAsync(_stop.Token); }
-                catch (Exception) { return; }
-                _ = ServeAsync(socket);
-            }
-        }
 
         private async Task ServeAsync(Socket socket)
         {

@@ -25,22 +25,11 @@ public sealed class ForwardProxy : IAsyncDisposable
         _listener = new TcpListener(IPAddress.Loopback, port);
         _listener.Start();
         Uri = new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
-        _accepting = AcceptAsync();
+        _accepting = AcceptLoop.RunAsync(_listener, ServeAsync, _stop.Token);
     }
 
     public Uri Uri { get; }
     public ConcurrentQueue<ProxiedRequest> Requests { get; } = new();
-
-    private async Task AcceptAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket client;
-            try { client = await _listener.AcceptSocketAsync(_stop.Token); }
-            catch (Exception) { return; }
-            _ = ServeAsync(client);
-        }
-    }
 
     private async Task ServeAsync(Socket client)
     {

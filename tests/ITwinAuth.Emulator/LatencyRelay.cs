@@ -25,21 +25,10 @@ public sealed class LatencyRelay : IAsyncDisposable
         _listener = new TcpListener(IPAddress.Loopback, port);
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _accepting = AcceptAsync();
+        _accepting = AcceptLoop.RunAsync(_listener, RelayAsync, _stop.Token);
     }
 
     public int Port { get; }
-
-    private async Task AcceptAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket client;
-            try { client = await _listener.AcceptSocketAsync(_stop.Token); }
-            catch (Exception) { return; }
-            _ = RelayAsync(client);
-        }
-    }
 
     private async Task RelayAsync(Socket client)
     {
