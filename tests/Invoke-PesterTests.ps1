@@ -22,7 +22,9 @@ param(
     # Set only when this script runs as a worker: the folder where files are claimed.
     [string] $QueuePath,
     # A process to wait for before the repository check (build.ps1 passes the xUnit run's).
-    [int] $WaitForProcessId
+    [int] $WaitForProcessId,
+    # The folder of *.Tests.ps1 files (another one only in the runner's own test, Runner.Tests.ps1).
+    [string] $TestsPath = (Join-Path $PSScriptRoot 'Pester')
 )
 $ErrorActionPreference = 'Stop'
 $env:ITWINAUTH_MODULE = $ModulePath
@@ -73,12 +75,12 @@ if (-not $env:ITWINAUTH_GIT_STATUS_BEFORE -and (Get-Command git -ErrorAction Ign
     $status = @(git -C (Join-Path $PSScriptRoot '..') status --porcelain --untracked-files=all 2>$null) -join "`n"
     $env:ITWINAUTH_GIT_STATUS_BEFORE = if ($status) { $status } else { 'none' }
 }
-$files = @(Get-ChildItem (Join-Path $PSScriptRoot 'Pester') -Filter *.Tests.ps1)
+$files = @(Get-ChildItem $TestsPath -Filter *.Tests.ps1)
 $last = $files | Where-Object Name -eq 'Repository.Tests.ps1'
 $durationsPath = Join-Path $ResultsPath "pester-durations-$Edition.json"
 $durations = @{}
 if (Test-Path $durationsPath) { (Get-Content $durationsPath -Raw | ConvertFrom-Json).PSObject.Properties | ForEach-Object { $durations[$_.Name] = [double]$_.Value } }
-$order = @($files | Where-Object Name -ne $last.Name |
+$order = @($files | Where-Object Name -ne 'Repository.Tests.ps1' |
         Sort-Object { if ($durations.ContainsKey($_.Name)) { $durations[$_.Name] } else { $_.Length / 1000 } } -Descending)
 
 $queue = Join-Path ([IO.Path]::GetTempPath()) "itwinauth-pester-$PID"
@@ -147,7 +149,7 @@ if ($WaitForProcessId) {
         if (-not $other.WaitForExit(600000)) { Write-Host 'It did not end within 10 minutes: checking the repository anyway.' -ForegroundColor Red }
     }
 }
-$ran.Add((Invoke-PesterFile $last.FullName))
+if ($last) { $ran.Add((Invoke-PesterFile $last.FullName)) }
 
 if (-not $Tag) {
     $known = [ordered]@{}
