@@ -1,17 +1,8 @@
-using ITwinAuth.Core;
-
 namespace ITwinAuth;
 
-/// <summary>What Remove-Module releases: pooled connections, cached tokens, the current connection.
-/// A later Import-Module starts afresh.</summary>
+/// <summary>What Remove-Module releases: pooled connections, cached tokens, rate-limit pauses, the
+/// current connection. A later Import-Module starts afresh.</summary>
 public static class ModuleLifetime
 {
-    public static void Release()
-    {
-        ITwinSession.Current = null;
-        TokenCache.Shared.Clear();
-        OidcDiscovery.Forget();
-        SharedHttpClient.Reset();
-        RateLimitGate.Reset();
-    }
+    public static void Release() => ITwinSession.Release();
 }

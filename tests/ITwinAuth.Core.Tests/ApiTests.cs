@@ -8,14 +8,25 @@ namespace ITwinAuth.Core.Tests;
 [Collection(EmulatorCollection.Name)]
 public sealed class ApiTests(EmulatorFixture emulator)
 {
-    private ConnectionTokenSource Tokens(RegisteredApp app, RecordingLog? log = null) =>
-        new(emulator.Connect(app), InlineDispatcher.Instance, log ?? new RecordingLog());
+    /// <summary>Each test's own engine: nothing shared with another test.</summary>
+    private ClientContext Context { get; set; } = new();
 
-    private async Task<HttpResult> Get(ITokenSource tokens, string path, ILogSink? log = null, RetryPolicy? retry = null)
+    /// <summary>This test's engine on a clock that moves only when the module waits.</summary>
+    private FakeTime UseFakeTime()
+    {
+        var time = new FakeTime();
+        Context = new ClientContext(time);
+        return time;
+    }
+
+    private ConnectionTokenSource Tokens(RegisteredApp app, RecordingLog? log = null) =>
+        new(Context, emulator.Connect(app), InlineDispatcher.Instance, log ?? new RecordingLog());
+
+    private async Task<HttpResult> Get(ITokenSource tokens, string path, ILogSink? log = null, RetryOptions? retry = null)
     {
         var call = ApiClient.NewCall(HttpMethod.Get, ApiClient.Resolve(tokens.ApiBaseUri, path, null, null), tokens, null, null);
         if (retry is not null) call.Retry = retry;
-        return await ApiClient.SendAsync(call, false, log ?? NullLogSink.Instance, default);
+        return await ApiClient.SendAsync(Context, call, false, log ?? NullLogSink.Instance, default);
     }
 
     [Fact]
@@ -51,7 +62,7 @@ public sealed class ApiTests(EmulatorFixture emulator)
     [Fact]
     public async Task A_request_without_a_token_is_HeaderNotFound()
     {
-        var result = await HttpPipeline.SendAsync(new HttpCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me")), NullLogSink.Instance, default);
+        var result = await Context.Pipeline.SendAsync(new HttpCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me")), NullLogSink.Instance, default);
         var ex = ApiErrors.FromResponse(result);
         Assert.Equal("HeaderNotFound", ex.ErrorId);
         Assert.Equal(ITwinErrorCategory.AuthenticationError, ex.Category);
@@ -77,12 +88,12 @@ public sealed class ApiTests(EmulatorFixture emulator)
     [Fact]
     public async Task Retry_After_in_seconds_is_waited_in_full_then_the_call_succeeds()
     {
+        using var time = UseFakeTime();
         var app = emulator.Register();
         var tokens = Tokens(app);
         await Get(tokens, "/users/me");
         emulator.Arm(new FaultRule { Path = "/users/me", Status = 429, RetryAfterSeconds = 1, Times = 1 });
         var log = new RecordingLog();
-        using var time = new FakeTime();
         var result = await Get(tokens, "/users/me", log);
         Assert.Equal(HttpStatusCode.OK, result.StatusCode);
         Assert.Equal(new[] { TimeSpan.FromSeconds(1) }, time.Waits); // in full, once
@@ -92,10 +103,10 @@ public sealed class ApiTests(EmulatorFixture emulator)
     [Fact]
     public async Task Retry_After_as_an_HTTP_date_is_honoured()
     {
+        using var time = UseFakeTime();
         var app = emulator.Register();
         var tokens = Tokens(app);
         emulator.Arm(new FaultRule { Path = "/users/me", Status = 503, RetryAfterDateSeconds = 2, Times = 1 });
-        using var time = new FakeTime();
         var result = await Get(tokens, "/users/me");
         Assert.Equal(HttpStatusCode.OK, result.StatusCode);
         // The date is two seconds ahead in whole seconds: the wait is what is left of them.
@@ -109,7 +120,7 @@ public sealed class ApiTests(EmulatorFixture emulator)
         var app = emulator.Register();
         emulator.Arm(new FaultRule { Path = "/users/me", Status = 429, RetryAfterSeconds = 0, Times = 3 });
         var ex = await Assert.ThrowsAsync<ITwinApiException>(() =>
-            Get(Tokens(app), "/users/me", retry: new RetryPolicy { MaximumRetryCount = 2 }));
+            Get(Tokens(app), "/users/me", retry: new RetryOptions { MaximumRetryCount = 2 }));
         Assert.Equal("TooManyRequests", ex.ErrorId);
         Assert.Equal(ITwinErrorCategory.LimitsExceeded, ex.Category);
     }
@@ -129,7 +140,7 @@ public sealed class ApiTests(EmulatorFixture emulator)
         }
         finally
         {
-            RateLimitGate.Reset(); // the emulator asked for an hour's pause: the other tests share its host
+            Context.RateLimits.Clear(); // the emulator asked for an hour's pause: the other tests share its host
         }
     }
 
@@ -148,12 +159,12 @@ public sealed class ApiTests(EmulatorFixture emulator)
     {
         var app = emulator.Register();
         var tokens = Tokens(app);
-        using var page = Page.Read(await Get(tokens, "/itwins?$top=10&$skip=990"), tokens.ApiBaseUri);
+        using var page = Page.Read(await Get(tokens, "/itwins?$top=10&$skip=990"), CredentialBoundary.ForApi(tokens.ApiBaseUri));
         Assert.Equal("iTwins", page.CollectionName);
         Assert.Equal(10, page.ItemCount);
         Assert.Null(page.Next);
 
-        using var first = Page.Read(await Get(tokens, "/itwins?$top=10"), tokens.ApiBaseUri);
+        using var first = Page.Read(await Get(tokens, "/itwins?$top=10"), CredentialBoundary.ForApi(tokens.ApiBaseUri));
         Assert.Equal(new Uri(emulator.Host.ApiBaseUri, "itwins?$top=10&$skip=10"), first.Next);
     }
 
@@ -164,7 +175,7 @@ public sealed class ApiTests(EmulatorFixture emulator)
         var tokens = Tokens(app);
         emulator.Arm(new FaultRule { Path = "/itwins", Action = "foreign-next" });
         var result = await Get(tokens, "/itwins?$top=5");
-        var ex = Assert.Throws<ITwinAuthException>(() => Page.Read(result, tokens.ApiBaseUri));
+        var ex = Assert.Throws<ITwinAuthException>(() => Page.Read(result, CredentialBoundary.ForApi(tokens.ApiBaseUri)));
         Assert.Equal(ITwinErrorIds.ForeignHostRefused, ex.ErrorId);
     }
 
@@ -192,7 +203,7 @@ public sealed class ApiTests(EmulatorFixture emulator)
     [InlineData("not a uri", ITwinErrorIds.InvalidUri)]
     [InlineData("", ITwinErrorIds.InvalidUri)]
     public void Authorities_must_be_https_unless_loopback(string text, string errorId) =>
-        Assert.Equal(errorId, Assert.Throws<ITwinAuthException>(() => EndpointPolicy.RequireUsable(text, "Authority")).ErrorId);
+        Assert.Equal(errorId, Assert.Throws<ITwinAuthException>(() => CredentialBoundary.RequireUsable(text, "Authority")).ErrorId);
 
     [Theory]
     [InlineData("http://127.0.0.1:5000")]
@@ -200,11 +211,22 @@ public sealed class ApiTests(EmulatorFixture emulator)
     [InlineData("http://[::1]:5000")]
     [InlineData("https://ims.bentley.com")]
     public void Loopback_http_and_any_https_are_allowed(string text) =>
-        Assert.NotNull(EndpointPolicy.RequireUsable(text, "Authority"));
+        Assert.NotNull(CredentialBoundary.RequireUsable(text, "Authority"));
 }
 
 public sealed class ResolveTests
 {
+    /// <summary>Each test's own engine: nothing shared with another test.</summary>
+    private ClientContext Context { get; set; } = new();
+
+    /// <summary>This test's engine on a clock that moves only when the module waits.</summary>
+    private FakeTime UseFakeTime()
+    {
+        var time = new FakeTime();
+        Context = new ClientContext(time);
+        return time;
+    }
+
     [Theory]
     [InlineData("//evil.example/users/me")]
     [InlineData("  //evil.example/users/me")]

@@ -8,6 +8,9 @@ namespace ITwinAuth.Core.Tests;
 /// <summary>The rules of the HTTP boundary, each on its own, without a server.</summary>
 public sealed class BoundaryPolicyTests
 {
+    /// <summary>Each test's own engine: nothing shared with another test.</summary>
+    private ClientContext Context { get; set; } = new();
+
     private static readonly Uri Authority = new("https://ims.bentley.com/");
     private static readonly Uri Api = new("https://api.bentley.com/");
 
@@ -27,7 +30,7 @@ public sealed class BoundaryPolicyTests
     public void An_identity_call_never_follows_a_redirect_off_the_authority(int status, string location)
     {
         var call = Identity(HttpMethod.Post);
-        var ex = Assert.Throws<ITwinAuthException>(() => EndpointPolicy.Redirect(call, Hop.First(call), (HttpStatusCode)status, location));
+        var ex = Assert.Throws<ITwinAuthException>(() => call.Boundary.Redirect(Hop.First(call), (HttpStatusCode)status, location));
         Assert.Equal(ITwinErrorIds.RedirectRefused, ex.ErrorId);
         Assert.Equal(ITwinErrorCategory.SecurityError, ex.Category);
         Assert.Contains("evil.example", ex.Message + "evil.example"); // names the redirect (origin) when it has a host
@@ -37,7 +40,7 @@ public sealed class BoundaryPolicyTests
     public void An_identity_call_follows_a_redirect_on_its_own_origin_with_its_body()
     {
         var call = Identity(HttpMethod.Post);
-        var next = EndpointPolicy.Redirect(call, Hop.First(call), HttpStatusCode.TemporaryRedirect, "/connect/token2");
+        var next = call.Boundary.Redirect(Hop.First(call), HttpStatusCode.TemporaryRedirect, "/connect/token2");
         Assert.True(next.CarriesBody);
         Assert.Equal(HttpMethod.Post, next.Method);
         Assert.Equal("https://ims.bentley.com/connect/token2", next.Uri.AbsoluteUri);
@@ -50,7 +53,7 @@ public sealed class BoundaryPolicyTests
     {
         var call = kind == CallKind.Identity ? Identity(HttpMethod.Post) : ApiCall(HttpMethod.Get, false);
         var ex = Assert.Throws<ITwinAuthException>(() =>
-            EndpointPolicy.Redirect(call, Hop.First(call), HttpStatusCode.TemporaryRedirect, "http://" + call.Uri.Host + "/x"));
+            call.Boundary.Redirect(Hop.First(call), HttpStatusCode.TemporaryRedirect, "http://" + call.Uri.Host + "/x"));
         Assert.Equal(ITwinErrorIds.RedirectRefused, ex.ErrorId);
         Assert.Contains("downgrade", ex.Message);
     }
@@ -64,12 +67,12 @@ public sealed class BoundaryPolicyTests
     public void An_api_GET_follows_a_redirect_elsewhere_stripped_of_credentials(int status)
     {
         var call = ApiCall(HttpMethod.Get, false);
-        var next = EndpointPolicy.Redirect(call, Hop.First(call), (HttpStatusCode)status, "https://cdn.example/blob");
+        var next = call.Boundary.Redirect(Hop.First(call), (HttpStatusCode)status, "https://cdn.example/blob");
         Assert.False(next.CarriesCredentials);
         Assert.False(next.CarriesBody);
         Assert.Equal(HttpMethod.Get, next.Method);
         // and once off the origin, a redirect back does not pick the credentials up again
-        var back = EndpointPolicy.Redirect(call, next, HttpStatusCode.Found, "https://api.bentley.com/itwins");
+        var back = call.Boundary.Redirect(next, HttpStatusCode.Found, "https://api.bentley.com/itwins");
         Assert.False(back.CarriesCredentials);
     }
 
@@ -79,7 +82,7 @@ public sealed class BoundaryPolicyTests
     public void An_api_body_is_never_resent_to_another_host(int status)
     {
         var call = ApiCall(HttpMethod.Post, true);
-        var ex = Assert.Throws<ITwinAuthException>(() => EndpointPolicy.Redirect(call, Hop.First(call), (HttpStatusCode)status, "https://evil.example/x"));
+        var ex = Assert.Throws<ITwinAuthException>(() => call.Boundary.Redirect(Hop.First(call), (HttpStatusCode)status, "https://evil.example/x"));
         Assert.Equal(ITwinErrorIds.RedirectRefused, ex.ErrorId);
         Assert.Contains("body", ex.Message);
     }
@@ -88,11 +91,11 @@ public sealed class BoundaryPolicyTests
     public void A_303_of_a_POST_becomes_a_GET_without_a_body_and_a_same_origin_307_keeps_both()
     {
         var call = ApiCall(HttpMethod.Post, true);
-        var seeOther = EndpointPolicy.Redirect(call, Hop.First(call), HttpStatusCode.SeeOther, "https://evil.example/result");
+        var seeOther = call.Boundary.Redirect(Hop.First(call), HttpStatusCode.SeeOther, "https://evil.example/result");
         Assert.Equal(HttpMethod.Get, seeOther.Method);
         Assert.False(seeOther.CarriesBody);
         Assert.False(seeOther.CarriesCredentials);
-        var same = EndpointPolicy.Redirect(call, Hop.First(call), HttpStatusCode.TemporaryRedirect, "/itwins/2");
+        var same = call.Boundary.Redirect(Hop.First(call), HttpStatusCode.TemporaryRedirect, "/itwins/2");
         Assert.Equal(HttpMethod.Post, same.Method);
         Assert.True(same.CarriesBody);
         Assert.True(same.CarriesCredentials);
@@ -213,7 +216,7 @@ public sealed class BoundaryPolicyTests
     [InlineData("99999999999", 86400.0)]
     public void Retry_after_seconds_are_honoured_and_capped(string raw, double seconds)
     {
-        Assert.Equal(TimeSpan.FromSeconds(seconds), RetryAfterHeader.Parse(raw).Delay);
+        Assert.Equal(TimeSpan.FromSeconds(seconds), RetryAfterHeader.Parse(raw, DateTimeOffset.UtcNow).Delay);
     }
 
     [Theory]
@@ -222,7 +225,7 @@ public sealed class BoundaryPolicyTests
     [InlineData("1.5")]
     public void Retry_after_that_is_neither_seconds_nor_a_date_is_unusable(string raw)
     {
-        var header = RetryAfterHeader.Parse(raw);
+        var header = RetryAfterHeader.Parse(raw, DateTimeOffset.UtcNow);
         Assert.True(header.IsPresent);
         Assert.False(header.IsUsable);
     }
@@ -230,7 +233,7 @@ public sealed class BoundaryPolicyTests
     [Fact]
     public void Retry_after_as_an_http_date_is_the_time_left()
     {
-        var delay = RetryAfterHeader.Parse(DateTimeOffset.UtcNow.AddSeconds(30).ToString("r")).Delay!.Value;
+        var delay = RetryAfterHeader.Parse(DateTimeOffset.UtcNow.AddSeconds(30).ToString("r"), DateTimeOffset.UtcNow).Delay!.Value;
         Assert.InRange(delay.TotalSeconds, 28, 31);
     }
 
@@ -286,7 +289,7 @@ public sealed class BoundaryPolicyTests
     {
         var result = new HttpResult(HttpMethod.Post, new Uri(Authority, "connect/token"), HttpStatusCode.OK, "OK",
             new Dictionary<string, string[]>(), "application/json", Encoding.UTF8.GetBytes(json));
-        var key = TokenCacheKey.For(Authority, new ServiceCredential("service-x", SecretText.ToSecureString("s")), new[] { "itwin-platform" });
-        return TokenClient.ParseResponse(result, "service-x", new[] { "itwin-platform" }, Authority, key, MonotonicClock.Now, DateTimeOffset.UtcNow);
+        var key = new TokenCache(Clock.System).KeyFor(Authority, new ServiceCredential("service-x", SecretText.ToSecureString("s")), new[] { "itwin-platform" });
+        return TokenClient.ParseResponse(result, "service-x", new[] { "itwin-platform" }, Authority, key, Clock.System.Now, DateTimeOffset.UtcNow, Clock.System);
     }
 }

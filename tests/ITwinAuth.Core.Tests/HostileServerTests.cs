@@ -9,7 +9,18 @@ namespace ITwinAuth.Core.Tests;
 [Collection(EmulatorCollection.Name)]
 public sealed class HostileServerTests(EmulatorFixture emulator)
 {
-    private ConnectionTokenSource Tokens(RegisteredApp app) => new(emulator.Connect(app), InlineDispatcher.Instance, new RecordingLog());
+    /// <summary>Each test's own engine: nothing shared with another test.</summary>
+    private ClientContext Context { get; set; } = new();
+
+    /// <summary>This test's engine on a clock that moves only when the module waits.</summary>
+    private FakeTime UseFakeTime()
+    {
+        var time = new FakeTime();
+        Context = new ClientContext(time);
+        return time;
+    }
+
+    private ConnectionTokenSource Tokens(RegisteredApp app) => new(Context, emulator.Connect(app), InlineDispatcher.Instance, new RecordingLog());
 
     private HttpCall ApiCall(ITokenSource tokens, HttpMethod method, string path) =>
         ApiClient.NewCall(method, ApiClient.Resolve(tokens.ApiBaseUri, path, null, null), tokens, null, null);
@@ -19,7 +30,7 @@ public sealed class HostileServerTests(EmulatorFixture emulator)
     private async Task<ConnectionTokenSource> WarmAsync()
     {
         var tokens = Tokens(emulator.Register());
-        await ApiClient.SendAsync(ApiCall(tokens, HttpMethod.Get, "/users/me"), false, NullLogSink.Instance, default);
+        await ApiClient.SendAsync(Context, ApiCall(tokens, HttpMethod.Get, "/users/me"), false, NullLogSink.Instance, default);
         return tokens;
     }
 
@@ -42,13 +53,13 @@ public sealed class HostileServerTests(EmulatorFixture emulator)
     public async Task The_token_endpoint_cannot_redirect_the_secret_to_another_host(int status)
     {
         var app = emulator.Register();
-        OidcDiscovery.Forget();
+        Context.Discovery.Forget();
         var foreignBefore = emulator.Stats.ForeignRequests.Count;
         var sightingsBefore = emulator.Stats.SecretSightings;
         emulator.Arm(new FaultRule { Path = "/connect/token", Status = status, Location = emulator.Host.ForeignUri + "connect/token", Times = 1 });
 
         var ex = await Assert.ThrowsAsync<ITwinAuthException>(() =>
-            ConnectionTokenSource.AcquireAsync(emulator.Connect(app), InlineDispatcher.Instance, true, NullLogSink.Instance, default));
+            ConnectionTokenSource.AcquireAsync(Context, emulator.Connect(app), InlineDispatcher.Instance, true, NullLogSink.Instance, default));
 
         Assert.Equal(ITwinErrorIds.RedirectRefused, ex.ErrorId);
         Assert.Contains(emulator.Host.ForeignUri.GetLeftPart(UriPartial.Authority), ex.Message);
@@ -66,7 +77,7 @@ public sealed class HostileServerTests(EmulatorFixture emulator)
         var post = ApiCall(tokens, HttpMethod.Post, "/_emulator/echo");
         post.Content = () => ApiClient.JsonContent("{\"secret\":\"body\"}", null);
         post.CallerHeaders["X-Api-Key"] = "api-key-value";
-        var refused = await Assert.ThrowsAsync<ITwinAuthException>(() => ApiClient.SendAsync(post, false, NullLogSink.Instance, default));
+        var refused = await Assert.ThrowsAsync<ITwinAuthException>(() => ApiClient.SendAsync(Context, post, false, NullLogSink.Instance, default));
         Assert.Equal(ITwinErrorIds.RedirectRefused, refused.ErrorId);
         Assert.Equal(foreignBefore, emulator.Stats.ForeignRequests.Count);
 
@@ -74,7 +85,7 @@ public sealed class HostileServerTests(EmulatorFixture emulator)
         var get = ApiCall(tokens, HttpMethod.Get, "/users/me");
         get.CallerHeaders["X-Api-Key"] = "api-key-value";
         get.CallerHeaders["Cookie"] = "session=cookie-value";
-        var result = await ApiClient.SendAsync(get, false, NullLogSink.Instance, default);
+        var result = await ApiClient.SendAsync(Context, get, false, NullLogSink.Instance, default);
         Assert.Equal(emulator.Host.ForeignUri.Port, result.Uri.Port);
         var seen = emulator.Stats.ForeignRequests.Last();
         Assert.False(seen.HadAuthorization);
@@ -94,7 +105,7 @@ public sealed class HostileServerTests(EmulatorFixture emulator)
         var call = ApiCall(tokens, HttpMethod.Get, "/users/me");
         call.MaximumBodyBytes = 4L << 20;
         var watch = Stopwatch.StartNew();
-        var ex = await Assert.ThrowsAsync<ITwinAuthException>(() => ApiClient.SendAsync(call, false, NullLogSink.Instance, default));
+        var ex = await Assert.ThrowsAsync<ITwinAuthException>(() => ApiClient.SendAsync(Context, call, false, NullLogSink.Instance, default));
         Assert.Equal(ITwinErrorIds.ResponseTooLarge, ex.ErrorId);
         Assert.Equal(ITwinErrorCategory.LimitsExceeded, ex.Category);
         Assert.Equal(before + 1, emulator.Stats.ApiRequests);
@@ -111,7 +122,7 @@ public sealed class HostileServerTests(EmulatorFixture emulator)
         var before = emulator.Stats.ApiRequests;
         using var faults = Armed(new FaultRule { Path = "/users/me", Action = "bad-encoding", Encoding = encoding, Status = 200, Times = -1 });
         var ex = await Assert.ThrowsAsync<ITwinAuthException>(() =>
-            ApiClient.SendAsync(ApiCall(tokens, HttpMethod.Get, "/users/me"), false, NullLogSink.Instance, default));
+            ApiClient.SendAsync(Context, ApiCall(tokens, HttpMethod.Get, "/users/me"), false, NullLogSink.Instance, default));
         Assert.Equal(ITwinErrorIds.ResponseDecodingFailed, ex.ErrorId);
         Assert.Equal(before + 1, emulator.Stats.ApiRequests);
     }
@@ -124,7 +135,7 @@ public sealed class HostileServerTests(EmulatorFixture emulator)
         var before = emulator.Stats.ApiRequests;
         using var faults = Armed(new FaultRule { Path = "/_emulator/echo", Action = "abort", Times = -1 });
         var post = ApiCall(tokens, HttpMethod.Post, "/_emulator/echo");
-        var ex = await Assert.ThrowsAsync<ITwinAuthException>(() => ApiClient.SendAsync(post, false, NullLogSink.Instance, default));
+        var ex = await Assert.ThrowsAsync<ITwinAuthException>(() => ApiClient.SendAsync(Context, post, false, NullLogSink.Instance, default));
         Assert.Equal(ITwinErrorIds.ApiUnreachable, ex.ErrorId);
         Assert.Equal(before + 1, emulator.Stats.ApiRequests);
     }
@@ -138,7 +149,7 @@ public sealed class HostileServerTests(EmulatorFixture emulator)
         call.AttemptTimeout = TimeSpan.FromSeconds(1);
         call.Deadline = TimeSpan.FromSeconds(1.5);
         var watch = Stopwatch.StartNew();
-        var ex = await Assert.ThrowsAsync<ITwinAuthException>(() => ApiClient.SendAsync(call, false, NullLogSink.Instance, default));
+        var ex = await Assert.ThrowsAsync<ITwinAuthException>(() => ApiClient.SendAsync(Context, call, false, NullLogSink.Instance, default));
         Assert.Equal(ITwinErrorIds.RequestTimedOut, ex.ErrorId);
         Assert.Contains("deadline", ex.Message);
         Assert.InRange(watch.Elapsed.TotalSeconds, 1.4, 6);
@@ -152,7 +163,7 @@ public sealed class HostileServerTests(EmulatorFixture emulator)
         var before = emulator.Stats.ApiRequests;
         var call = ApiCall(tokens, HttpMethod.Get, "/users/me");
         call.OutFile = Path.Combine(Path.GetTempPath(), "no-such-folder-" + Guid.NewGuid().ToString("N"), "me.json");
-        var ex = await Assert.ThrowsAsync<ITwinAuthException>(() => ApiClient.SendAsync(call, false, NullLogSink.Instance, default));
+        var ex = await Assert.ThrowsAsync<ITwinAuthException>(() => ApiClient.SendAsync(Context, call, false, NullLogSink.Instance, default));
         Assert.Equal(ITwinErrorIds.OutFileFailed, ex.ErrorId);
         Assert.Equal(ITwinErrorCategory.WriteError, ex.Category);
         Assert.Equal(before, emulator.Stats.ApiRequests);
@@ -170,14 +181,14 @@ public sealed class HostileServerTests(EmulatorFixture emulator)
             emulator.Arm(new FaultRule { Path = "/users/me", Action = "reset", Times = -1 });
             var broken = ApiCall(tokens, HttpMethod.Get, "/users/me");
             broken.OutFile = path;
-            broken.Retry = new RetryPolicy { MaximumRetryCount = 0 };
-            await Assert.ThrowsAsync<ITwinAuthException>(() => ApiClient.SendAsync(broken, false, NullLogSink.Instance, default));
+            broken.Retry = new RetryOptions { MaximumRetryCount = 0 };
+            await Assert.ThrowsAsync<ITwinAuthException>(() => ApiClient.SendAsync(Context, broken, false, NullLogSink.Instance, default));
             Assert.Equal("previous", File.ReadAllText(path));
             emulator.Host.State.Faults.Clear();
 
             var whole = ApiCall(tokens, HttpMethod.Get, "/users/me");
             whole.OutFile = path;
-            await ApiClient.SendAsync(whole, false, NullLogSink.Instance, default);
+            await ApiClient.SendAsync(Context, whole, false, NullLogSink.Instance, default);
             Assert.Contains(app.ClientId, File.ReadAllText(path));
             Assert.Empty(Directory.GetFiles(Path.GetTempPath(), "." + Path.GetFileName(path) + ".*.partial"));
         }
@@ -193,16 +204,27 @@ public sealed class HostileServerTests(EmulatorFixture emulator)
 [Collection(EmulatorCollection.Name)]
 public sealed class WaitTests(EmulatorFixture emulator)
 {
+    /// <summary>Each test's own engine: nothing shared with another test.</summary>
+    private ClientContext Context { get; set; } = new();
+
+    /// <summary>This test's engine on a clock that moves only when the module waits.</summary>
+    private FakeTime UseFakeTime()
+    {
+        var time = new FakeTime();
+        Context = new ClientContext(time);
+        return time;
+    }
+
     [Fact]
     public async Task A_60_second_Retry_After_is_waited_in_full_and_shared_with_the_next_request_to_the_host()
     {
+        using var time = UseFakeTime();
         var app = emulator.Register();
-        var tokens = new ConnectionTokenSource(emulator.Connect(app), InlineDispatcher.Instance, NullLogSink.Instance);
-        await ApiClient.SendAsync(ApiClient.NewCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"), tokens, null, null), false, NullLogSink.Instance, default);
-        using var time = new FakeTime();
+        var tokens = new ConnectionTokenSource(Context, emulator.Connect(app), InlineDispatcher.Instance, NullLogSink.Instance);
+        await ApiClient.SendAsync(Context, ApiClient.NewCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"), tokens, null, null), false, NullLogSink.Instance, default);
         emulator.Arm(new FaultRule { Path = "/users/me", Status = 429, RetryAfterSeconds = 60, Times = 1 });
         var log = new RecordingLog();
-        var result = await ApiClient.SendAsync(ApiClient.NewCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"), tokens, null, null), false, log, default);
+        var result = await ApiClient.SendAsync(Context, ApiClient.NewCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"), tokens, null, null), false, log, default);
         Assert.True(result.IsSuccess);
         Assert.Equal(new[] { TimeSpan.FromSeconds(60) }, time.Waits);
         Assert.Contains(log.Lines, l => l.Contains("rate-limiting this application") && l.Contains("ITwinPlatform-RateLimited-Tier: trial"));
@@ -210,11 +232,11 @@ public sealed class WaitTests(EmulatorFixture emulator)
         // A second 429 pauses the host for everyone: another call waits before it sends anything.
         emulator.Arm(new FaultRule { Path = "/users/me", Status = 429, RetryAfterSeconds = 30, Times = 1 });
         var paused = ApiClient.NewCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"), tokens, null, null);
-        paused.Retry = new RetryPolicy { MaximumRetryCount = 0 };
-        await Assert.ThrowsAsync<ITwinApiException>(() => ApiClient.SendAsync(paused, false, NullLogSink.Instance, default));
+        paused.Retry = new RetryOptions { MaximumRetryCount = 0 };
+        await Assert.ThrowsAsync<ITwinApiException>(() => ApiClient.SendAsync(Context, paused, false, NullLogSink.Instance, default));
         var before = emulator.Stats.ApiRequests;
         time.Advance(TimeSpan.FromSeconds(10));
-        await ApiClient.SendAsync(ApiClient.NewCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"), tokens, null, null), false, NullLogSink.Instance, default);
+        await ApiClient.SendAsync(Context, ApiClient.NewCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"), tokens, null, null), false, NullLogSink.Instance, default);
         Assert.Equal(before + 1, emulator.Stats.ApiRequests);
         Assert.InRange(time.Waits[^1].TotalSeconds, 19.5, 20.5);
     }
@@ -222,14 +244,14 @@ public sealed class WaitTests(EmulatorFixture emulator)
     [Fact]
     public async Task A_wait_that_would_pass_the_deadline_is_not_started()
     {
+        using var time = UseFakeTime();
         var app = emulator.Register();
-        var tokens = new ConnectionTokenSource(emulator.Connect(app), InlineDispatcher.Instance, NullLogSink.Instance);
-        await ApiClient.SendAsync(ApiClient.NewCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"), tokens, null, null), false, NullLogSink.Instance, default);
-        using var time = new FakeTime();
+        var tokens = new ConnectionTokenSource(Context, emulator.Connect(app), InlineDispatcher.Instance, NullLogSink.Instance);
+        await ApiClient.SendAsync(Context, ApiClient.NewCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"), tokens, null, null), false, NullLogSink.Instance, default);
         emulator.Arm(new FaultRule { Path = "/users/me", Status = 503, RetryAfterSeconds = 200, Times = 1 });
         var log = new RecordingLog();
         var ex = await Assert.ThrowsAsync<ITwinApiException>(() =>
-            ApiClient.SendAsync(ApiClient.NewCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"), tokens, null, null), false, log, default));
+            ApiClient.SendAsync(Context, ApiClient.NewCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"), tokens, null, null), false, log, default));
         Assert.Equal("ServiceUnavailable", ex.ErrorId);
         Assert.Empty(time.Waits);
         Assert.Contains(log.Lines, l => l.Contains("would pass the call's 120 s deadline"));
@@ -238,17 +260,17 @@ public sealed class WaitTests(EmulatorFixture emulator)
     [Fact]
     public async Task Back_off_grows_and_is_bounded_by_the_retry_count()
     {
+        using var time = UseFakeTime();
         var app = emulator.Register();
-        var tokens = new ConnectionTokenSource(emulator.Connect(app), InlineDispatcher.Instance, NullLogSink.Instance);
-        await ApiClient.SendAsync(ApiClient.NewCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"), tokens, null, null), false, NullLogSink.Instance, default);
-        using var time = new FakeTime();
+        var tokens = new ConnectionTokenSource(Context, emulator.Connect(app), InlineDispatcher.Instance, NullLogSink.Instance);
+        await ApiClient.SendAsync(Context, ApiClient.NewCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"), tokens, null, null), false, NullLogSink.Instance, default);
         emulator.Arm(new FaultRule { Path = "/users/me", Status = 503, Times = -1 });
         try
         {
             await Assert.ThrowsAsync<ITwinApiException>(() =>
-                ApiClient.SendAsync(ApiClient.NewCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"), tokens, null, null), false, NullLogSink.Instance, default));
+                ApiClient.SendAsync(Context, ApiClient.NewCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"), tokens, null, null), false, NullLogSink.Instance, default));
             var waits = time.Waits;
-            Assert.Equal(RetryPolicy.DefaultMaximumRetryCount, waits.Count);
+            Assert.Equal(RetryOptions.DefaultMaximumRetryCount, waits.Count);
             for (var i = 0; i < waits.Count; i++)
                 Assert.InRange(waits[i].TotalMilliseconds, 250 * Math.Pow(2, i), 500 * Math.Pow(2, i)); // half to full of 0.5 s x 2^i
         }

@@ -11,6 +11,9 @@ namespace ITwinAuth.Core.Tests;
 /// </summary>
 public sealed class ParserFuzzTests
 {
+    /// <summary>Each test's own engine: nothing shared with another test.</summary>
+    private ClientContext Context { get; set; } = new();
+
     private const int CasesPerParser = 4000;
 
     private static readonly string[] Samples =
@@ -131,7 +134,7 @@ public sealed class ParserFuzzTests
         Assert.InRange(json, cases / 20, cases - cases / 20);
     }
 
-    private static readonly TokenCacheKey Key = TokenCacheKey.For(new Uri("https://ims.example"),
+    private static readonly TokenCacheKey Key = new TokenCache(Clock.System).KeyFor(new Uri("https://ims.example"),
         new ServiceCredential("service-x", SecretText.ToSecureString("s")), new[] { "itwin-platform" });
 
     private sealed class ListFactory : JsonValueFactory
@@ -141,14 +144,14 @@ public sealed class ParserFuzzTests
 
     [Fact]
     public void Token_response_parser() => OnlyOwnExceptions(1, body =>
-        TokenClient.ParseResponse(Result(body), "service-x", new[] { "itwin-platform" }, new Uri("https://ims.example"), Key, MonotonicClock.Now, DateTimeOffset.UtcNow));
+        TokenClient.ParseResponse(Result(body), "service-x", new[] { "itwin-platform" }, new Uri("https://ims.example"), Key, Clock.System.Now, DateTimeOffset.UtcNow, Clock.System));
 
     [Fact]
     public void Token_error_parser() => OnlyOwnExceptions(2, body => Assert.NotNull(TokenClient.ErrorFrom(Result(body, 400), "service-x", "itwin-platform")));
 
     [Fact]
     public void Discovery_parser() => OnlyOwnExceptions(3, body =>
-        OidcDiscovery.ParseTokenEndpoint(body, new Uri("https://ims.example"), new Uri("https://ims.example/.well-known/openid-configuration")));
+        OidcDiscovery.ParseTokenEndpoint(body, CredentialBoundary.ForIdentity(new Uri("https://ims.example")), new Uri("https://ims.example/.well-known/openid-configuration")));
 
     [Fact]
     public void API_error_parser() => OnlyOwnExceptions(4, body => Assert.NotNull(ApiErrors.FromResponse(Result(body, 404))));
@@ -159,7 +162,7 @@ public sealed class ParserFuzzTests
     [Fact]
     public void Page_parser_and_conversion() => OnlyOwnExceptions(6, body =>
     {
-        using var page = Page.Read(Result(body), Api);
+        using var page = Page.Read(Result(body), CredentialBoundary.ForApi(Api));
         _ = page.ConvertBody(new ListFactory());
         _ = page.ConvertItems(new ListFactory()).ToList();
         _ = page.RawItems().ToList();
@@ -168,6 +171,9 @@ public sealed class ParserFuzzTests
 
 public sealed class JsonValueTests
 {
+    /// <summary>Each test's own engine: nothing shared with another test.</summary>
+    private ClientContext Context { get; set; } = new();
+
     private sealed class ListFactory : JsonValueFactory
     {
         public override object CreateObject(IReadOnlyList<KeyValuePair<string, object?>> properties) => properties.ToList();

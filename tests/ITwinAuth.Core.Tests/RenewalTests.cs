@@ -9,6 +9,9 @@ namespace ITwinAuth.Core.Tests;
 [Collection(EmulatorCollection.Name)]
 public sealed class RenewalTests
 {
+    /// <summary>Each test's own engine: nothing shared with another test.</summary>
+    private ClientContext Context { get; set; } = new();
+
     private readonly EmulatorFixture emulator;
 
     public RenewalTests(EmulatorFixture emulator) => this.emulator = emulator;
@@ -41,18 +44,18 @@ public sealed class RenewalTests
         var parameters = new AppSettings { Authority = emulator.Host.Authority.ToString(), ApiBaseUri = emulator.Host.ApiBaseUri.ToString() };
 
         var reading = await AppReading.ReadAsync(source, parameters, null, InlineDispatcher.Instance, default);
-        var connection = new ITwinConnection(source, parameters, null, null, reading);
-        var token = await ConnectionTokenSource.AcquireAsync(connection, reading.Credential, false, NullLogSink.Instance, default);
+        var connection = new ServiceConnection(source, parameters, null, null, reading);
+        var token = await ConnectionTokenSource.AcquireAsync(Context, connection, reading.Credential, false, NullLogSink.Instance, default);
         Assert.Equal(first.ClientId, token.ClientId);
         Assert.Equal(1, source.Reads);
 
         (source.ClientId, source.Secret, source.Scope) = (second.ClientId, second.ClientSecret, "itwin-platform users:read");
-        var renewed = await ConnectionTokenSource.AcquireAsync(connection, InlineDispatcher.Instance, true, NullLogSink.Instance, default);
+        var renewed = await ConnectionTokenSource.AcquireAsync(Context, connection, InlineDispatcher.Instance, true, NullLogSink.Instance, default);
 
         Assert.Equal(2, source.Reads);
         Assert.Equal(second.ClientId, renewed.ClientId);
-        Assert.Equal(second.ClientId, connection.ClientId);
-        Assert.Equal(new[] { "itwin-platform", "users:read" }, connection.Scopes);
-        Assert.Equal("test source read 2", connection.CredentialSource);
+        Assert.Equal(second.ClientId, connection.Settings.ClientId);
+        Assert.Equal(new[] { "itwin-platform", "users:read" }, connection.Settings.Scopes);
+        Assert.Equal("test source read 2", connection.Location);
     }
 }

@@ -14,30 +14,35 @@ namespace ITwinAuth.Core.Tests;
 /// </summary>
 public sealed class ResendTests
 {
+    /// <summary>Each test's own engine: nothing shared with another test.</summary>
+    private ClientContext Context { get; set; } = new();
+
     [Fact]
     public async Task A_bodyless_POST_is_delivered_once_where_a_plain_one_is_delivered_again_by_the_handler()
     {
         using var server = new DroppingServer();
         var uri = new Uri($"http://127.0.0.1:{server.Port}/x");
 
-        // The control: a plain bodyless POST on a pooled connection, straight through the shared client.
-        await Warm(uri);
+        // The control: a plain bodyless POST on a pooled connection, straight through a handler like the context's.
+        using var plainClient = new HttpClient(HttpTransport.CreateHandler());
+        using (var warm = await plainClient.GetAsync(uri)) Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
         using (var plain = new HttpRequestMessage(HttpMethod.Post, uri))
-            await Assert.ThrowsAnyAsync<HttpRequestException>(() => SharedHttpClient.Instance.SendAsync(plain));
+            await Assert.ThrowsAnyAsync<HttpRequestException>(() => plainClient.SendAsync(plain));
         var plainDeliveries = server.PostsReceived;
         Assert.True(plainDeliveries > 1, $"the control was delivered {plainDeliveries} time(s): the server must be able to see a re-send");
 
         // The module's POST, on a pooled connection too.
         await Warm(uri);
-        var call = new HttpCall(HttpMethod.Post, uri) { Retry = new RetryPolicy { MaximumRetryCount = 3 } };
-        var ex = await Assert.ThrowsAsync<ITwinAuthException>(() => HttpPipeline.SendAsync(call, NullLogSink.Instance, default));
+        var call = new HttpCall(HttpMethod.Post, uri) { Retry = new RetryOptions { MaximumRetryCount = 3 } };
+        var ex = await Assert.ThrowsAsync<ITwinAuthException>(() => Context.Pipeline.SendAsync(call, NullLogSink.Instance, default));
         Assert.Equal(ITwinErrorIds.ApiUnreachable, ex.ErrorId);
         Assert.Equal(plainDeliveries + 1, server.PostsReceived); // once (and no retry of ours: POST is not idempotent)
     }
 
-    private static async Task Warm(Uri uri)
+    /// <summary>Opens a pooled connection of the context's own transport.</summary>
+    private async Task Warm(Uri uri)
     {
-        using var response = await SharedHttpClient.Instance.GetAsync(uri);
+        var response = await Context.Pipeline.SendAsync(new HttpCall(HttpMethod.Get, uri), NullLogSink.Instance, default);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 

@@ -8,6 +8,17 @@ namespace ITwinAuth.Core.Tests;
 [Collection(EmulatorCollection.Name)]
 public sealed class TokenFlowTests(EmulatorFixture emulator)
 {
+    /// <summary>Each test's own engine: nothing shared with another test.</summary>
+    private ClientContext Context { get; set; } = new();
+
+    /// <summary>This test's engine on a clock that moves only when the module waits.</summary>
+    private FakeTime UseFakeTime()
+    {
+        var time = new FakeTime();
+        Context = new ClientContext(time);
+        return time;
+    }
+
     public static TheoryData<string> AwkwardSecrets => new()
     {
         "with spaces in it",
@@ -24,7 +35,7 @@ public sealed class TokenFlowTests(EmulatorFixture emulator)
     {
         var app = emulator.Register(secret);
         var log = new RecordingLog();
-        var token = await ConnectionTokenSource.AcquireAsync(emulator.Connect(app), InlineDispatcher.Instance, false, log, default);
+        var token = await ConnectionTokenSource.AcquireAsync(Context, emulator.Connect(app), InlineDispatcher.Instance, false, log, default);
 
         Assert.Equal(app.ClientId, token.ClientId);
         Assert.Equal("Bearer", token.TokenType);
@@ -39,11 +50,11 @@ public sealed class TokenFlowTests(EmulatorFixture emulator)
     {
         var app = emulator.Register();
         var wrong = new ServiceCredential(app.ClientId, SecretText.ToSecureString("not-the-secret"));
-        var connection = new ITwinConnection(app.ClientId, emulator.Host.Authority, emulator.Host.ApiBaseUri, new[] { "itwin-platform" },
-            new StaticCredentialSource(wrong, CredentialSourceKind.Direct), null, null);
+        var connection = new ServiceConnection(app.ClientId, emulator.Host.Authority, emulator.Host.ApiBaseUri, new[] { "itwin-platform" },
+            new StaticCredentialSource(wrong.ClientId, wrong.Secret, CredentialSourceKind.Direct), null, null);
 
         var ex = await Assert.ThrowsAsync<ITwinApiException>(() =>
-            ConnectionTokenSource.AcquireAsync(connection, InlineDispatcher.Instance, false, NullLogSink.Instance, default));
+            ConnectionTokenSource.AcquireAsync(Context, connection, InlineDispatcher.Instance, false, NullLogSink.Instance, default));
 
         Assert.Equal(ITwinErrorIds.InvalidClient, ex.ErrorId);
         Assert.Equal(ITwinErrorCategory.AuthenticationError, ex.Category);
@@ -56,7 +67,7 @@ public sealed class TokenFlowTests(EmulatorFixture emulator)
     public async Task Scope_the_app_does_not_have_is_InvalidScope()
     {
         var app = emulator.Register(scopes: new[] { "itwin-platform" });
-        var ex = await Assert.ThrowsAsync<ITwinApiException>(() => ConnectionTokenSource.AcquireAsync(
+        var ex = await Assert.ThrowsAsync<ITwinApiException>(() => ConnectionTokenSource.AcquireAsync(Context, 
             emulator.Connect(app, new[] { "users:read" }), InlineDispatcher.Instance, false, NullLogSink.Instance, default));
 
         Assert.Equal(ITwinErrorIds.InvalidScope, ex.ErrorId);
@@ -87,18 +98,18 @@ public sealed class TokenFlowTests(EmulatorFixture emulator)
     [Fact]
     public async Task Discovery_finds_the_token_endpoint_on_the_authority()
     {
-        OidcDiscovery.Forget();
-        var endpoint = await OidcDiscovery.GetTokenEndpointAsync(emulator.Host.Authority, NullLogSink.Instance, default);
+        Context.Discovery.Forget();
+        var endpoint = await Context.Discovery.GetTokenEndpointAsync(emulator.Host.Authority, NullLogSink.Instance, default);
         Assert.Equal(new Uri(emulator.Host.Authority, "connect/token"), endpoint);
     }
 
     [Fact]
     public async Task Discovery_without_token_endpoint_is_DiscoveryDocumentInvalid()
     {
-        OidcDiscovery.Forget();
+        Context.Discovery.Forget();
         emulator.Arm(new FaultRule { Path = "/.well-known/openid-configuration", Status = 200, Body = "{\"issuer\":\"x\"}" });
         var ex = await Assert.ThrowsAsync<ITwinAuthException>(() =>
-            OidcDiscovery.GetTokenEndpointAsync(emulator.Host.Authority, NullLogSink.Instance, default));
+            Context.Discovery.GetTokenEndpointAsync(emulator.Host.Authority, NullLogSink.Instance, default));
         Assert.Equal(ITwinErrorIds.DiscoveryDocumentInvalid, ex.ErrorId);
         Assert.Equal(ITwinErrorCategory.InvalidData, ex.Category);
     }
@@ -106,14 +117,14 @@ public sealed class TokenFlowTests(EmulatorFixture emulator)
     [Fact]
     public async Task Discovery_naming_a_token_endpoint_on_another_host_is_refused()
     {
-        OidcDiscovery.Forget();
+        Context.Discovery.Forget();
         emulator.Arm(new FaultRule
         {
             Path = "/.well-known/openid-configuration", Status = 200,
             Body = $"{{\"token_endpoint\":\"{emulator.Host.ForeignUri}connect/token\"}}",
         });
         var ex = await Assert.ThrowsAsync<ITwinAuthException>(() =>
-            OidcDiscovery.GetTokenEndpointAsync(emulator.Host.Authority, NullLogSink.Instance, default));
+            Context.Discovery.GetTokenEndpointAsync(emulator.Host.Authority, NullLogSink.Instance, default));
         Assert.Equal(ITwinErrorIds.DiscoveryDocumentInvalid, ex.ErrorId);
         Assert.Equal(ITwinErrorCategory.SecurityError, ex.Category);
         Assert.Empty(emulator.Stats.ForeignRequests);
@@ -122,23 +133,23 @@ public sealed class TokenFlowTests(EmulatorFixture emulator)
     [Fact]
     public async Task Discovery_answering_404_is_DiscoveryFailed()
     {
-        OidcDiscovery.Forget();
+        Context.Discovery.Forget();
         emulator.Arm(new FaultRule { Path = "/.well-known/openid-configuration", Status = 404, Body = "not here", ContentType = "text/plain" });
         var ex = await Assert.ThrowsAsync<ITwinAuthException>(() =>
-            OidcDiscovery.GetTokenEndpointAsync(emulator.Host.Authority, NullLogSink.Instance, default));
+            Context.Discovery.GetTokenEndpointAsync(emulator.Host.Authority, NullLogSink.Instance, default));
         Assert.Equal(ITwinErrorIds.DiscoveryFailed, ex.ErrorId);
     }
 
     [Fact]
     public async Task Unreachable_authority_is_AuthorityUnreachable()
     {
+        using var time = UseFakeTime(); // the back-off between the refused connections passes at once
         using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop(); // nothing listens there now
-        using var time = new FakeTime(); // the back-off between the refused connections passes at once
         var ex = await Assert.ThrowsAsync<ITwinAuthException>(() =>
-            OidcDiscovery.GetTokenEndpointAsync(new Uri($"http://127.0.0.1:{port}/"), NullLogSink.Instance, default));
+            Context.Discovery.GetTokenEndpointAsync(new Uri($"http://127.0.0.1:{port}/"), NullLogSink.Instance, default));
         Assert.Equal(ITwinErrorIds.AuthorityUnreachable, ex.ErrorId);
         Assert.Equal(ITwinErrorCategory.ConnectionError, ex.Category);
         Assert.NotEmpty(time.Waits); // retried after a back-off before giving up
@@ -148,7 +159,7 @@ public sealed class TokenFlowTests(EmulatorFixture emulator)
         new(HttpMethod.Post, new Uri("https://ims.example/connect/token"), (HttpStatusCode)status, "reason",
             new Dictionary<string, string[]>(), contentType, Encoding.UTF8.GetBytes(body));
 
-    private static readonly TokenCacheKey Key = TokenCacheKey.For(new Uri("https://ims.example"),
+    private static readonly TokenCacheKey Key = new TokenCache(Clock.System).KeyFor(new Uri("https://ims.example"),
         new ServiceCredential("service-x", SecretText.ToSecureString("s")), new[] { "itwin-platform" });
 
     [Theory]
@@ -159,7 +170,7 @@ public sealed class TokenFlowTests(EmulatorFixture emulator)
     public void Token_responses_parse_in_every_plausible_form(string body, int lifetime, string scopes)
     {
         var token = TokenClient.ParseResponse(Response(200, body), "service-x", new[] { "itwin-platform" },
-            new Uri("https://ims.example"), Key, MonotonicClock.Now, DateTimeOffset.UtcNow);
+            new Uri("https://ims.example"), Key, Clock.System.Now, DateTimeOffset.UtcNow, Clock.System);
         Assert.Equal(TimeSpan.FromSeconds(lifetime), token.Lifetime);
         Assert.Equal("Bearer", token.TokenType);
         Assert.Equal(scopes, string.Join(" ", token.Scopes));
@@ -175,7 +186,7 @@ public sealed class TokenFlowTests(EmulatorFixture emulator)
     public void Token_responses_without_a_usable_token_are_TokenResponseInvalid(string body)
     {
         var ex = Assert.Throws<ITwinAuthException>(() => TokenClient.ParseResponse(Response(200, body), "service-x",
-            new[] { "itwin-platform" }, new Uri("https://ims.example"), Key, MonotonicClock.Now, DateTimeOffset.UtcNow));
+            new[] { "itwin-platform" }, new Uri("https://ims.example"), Key, Clock.System.Now, DateTimeOffset.UtcNow, Clock.System));
         Assert.Equal(ITwinErrorIds.TokenResponseInvalid, ex.ErrorId);
     }
 
@@ -197,6 +208,17 @@ public sealed class TokenFlowTests(EmulatorFixture emulator)
 
 public sealed class EnvironmentTests
 {
+    /// <summary>Each test's own engine: nothing shared with another test.</summary>
+    private ClientContext Context { get; set; } = new();
+
+    /// <summary>This test's engine on a clock that moves only when the module waits.</summary>
+    private FakeTime UseFakeTime()
+    {
+        var time = new FakeTime();
+        Context = new ClientContext(time);
+        return time;
+    }
+
     [Theory]
     [InlineData(ITwinEnvironment.Production, "https://ims.bentley.com/", "https://api.bentley.com/")]
     [InlineData(ITwinEnvironment.QA, "https://qa-ims.bentley.com/", "https://qa-api.bentley.com/")]
@@ -212,6 +234,17 @@ public sealed class EnvironmentTests
 [Collection(EmulatorCollection.Name)]
 public sealed class EmulatorContractTests(EmulatorFixture emulator)
 {
+    /// <summary>Each test's own engine: nothing shared with another test.</summary>
+    private ClientContext Context { get; set; } = new();
+
+    /// <summary>This test's engine on a clock that moves only when the module waits.</summary>
+    private FakeTime UseFakeTime()
+    {
+        var time = new FakeTime();
+        Context = new ClientContext(time);
+        return time;
+    }
+
     private static string Json(HttpResponseMessage response) => response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
 
     [Fact]
@@ -234,7 +267,7 @@ public sealed class EmulatorContractTests(EmulatorFixture emulator)
     public async Task Issues_RS256_signed_JWTs_that_are_not_encrypted()
     {
         var app = emulator.Register();
-        var token = await ConnectionTokenSource.AcquireAsync(emulator.Connect(app), InlineDispatcher.Instance, false, NullLogSink.Instance, default);
+        var token = await ConnectionTokenSource.AcquireAsync(Context, emulator.Connect(app), InlineDispatcher.Instance, false, NullLogSink.Instance, default);
         var parts = SecretText.Use(token.SecureToken, t => t).Split('.');
         Assert.Equal(3, parts.Length);
         var header = Encoding.UTF8.GetString(Convert.FromBase64String(parts[0].PadRight(parts[0].Length + (4 - parts[0].Length % 4) % 4, '=')));
@@ -246,9 +279,9 @@ public sealed class EmulatorContractTests(EmulatorFixture emulator)
     public async Task Answers_403_InsufficientPermissions_for_a_token_without_the_scope()
     {
         var app = emulator.Register(scopes: new[] { "itwins:read" });
-        var tokens = new ConnectionTokenSource(emulator.Connect(app, new[] { "itwins:read" }), InlineDispatcher.Instance, NullLogSink.Instance);
+        var tokens = new ConnectionTokenSource(Context, emulator.Connect(app, new[] { "itwins:read" }), InlineDispatcher.Instance, NullLogSink.Instance);
         var call = ApiClient.NewCall(HttpMethod.Get, new Uri(emulator.Host.ApiBaseUri, "users/me"), tokens, null, null);
-        var ex = await Assert.ThrowsAsync<ITwinApiException>(() => ApiClient.SendAsync(call, false, NullLogSink.Instance, default));
+        var ex = await Assert.ThrowsAsync<ITwinApiException>(() => ApiClient.SendAsync(Context, call, false, NullLogSink.Instance, default));
         Assert.Equal(HttpStatusCode.Forbidden, ex.StatusCode);
         Assert.Equal("InsufficientPermissions", ex.ErrorId);
         Assert.Equal(ITwinErrorCategory.PermissionDenied, ex.Category);
@@ -261,7 +294,7 @@ public sealed class EmulatorContractTests(EmulatorFixture emulator)
         await using var host = await EmulatorHost.StartAsync(new EmulatorOptions());
         // 2 s, not 1: expires_in is rounded down, and a 1-second token can arrive as 0 (already expired).
         var app = host.State.Apps.Register(new AppRegistration(null, null, null, null, 2));
-        var token = await ConnectionTokenSource.AcquireAsync(EmulatorFixture.ConnectTo(host, app), InlineDispatcher.Instance, false, NullLogSink.Instance, default);
+        var token = await ConnectionTokenSource.AcquireAsync(Context, EmulatorFixture.ConnectTo(host, app), InlineDispatcher.Instance, false, NullLogSink.Instance, default);
         async Task<HttpResponseMessage> CallAsync()
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(host.ApiBaseUri, "users/me"));

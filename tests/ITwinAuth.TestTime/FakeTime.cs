@@ -9,15 +9,22 @@ using ITwinAuth.Core;
 namespace ITwinAuth.TestTime;
 
 /// <summary>A clock that moves only when something waits on it: a test that meets a 60-second
-/// Retry-After finishes at once, and says how long the module would have waited. It replaces the
-/// module's one source of time (MonotonicClock) for the whole process until disposed.</summary>
-public sealed class FakeTime : IDisposable
+/// Retry-After finishes at once, and says how long the module would have waited. A test gives it to
+/// a context of its own (xUnit: new ClientContext(time); Pester: New-FakeTime puts such a context
+/// in the module's session until it is disposed).</summary>
+public sealed class FakeTime : Clock, IDisposable
 {
-    private readonly IDisposable _scope;
     private long _now = Stopwatch.GetTimestamp();
+    private readonly DateTimeOffset _wallStart = DateTimeOffset.UtcNow;
+    private readonly long _start;
     private readonly List<TimeSpan> _waits = new();
+    private Action? _whenDisposed;
 
-    public FakeTime() => _scope = MonotonicClock.UseForTests(() => Interlocked.Read(ref _now), DelayAsync);
+    public FakeTime() => _start = _now;
+
+    public override long Now => Interlocked.Read(ref _now);
+
+    public override DateTimeOffset UtcNow => _wallStart + Since(_start);
 
     /// <summary>Every wait the module asked for, in order.</summary>
     public IReadOnlyList<TimeSpan> Waits { get { lock (_waits) return _waits.ToList(); } }
@@ -27,7 +34,7 @@ public sealed class FakeTime : IDisposable
 
     public void Advance(TimeSpan span) => Interlocked.Add(ref _now, (long)(span.TotalSeconds * Stopwatch.Frequency));
 
-    private Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
+    public override Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         lock (_waits) _waits.Add(delay);
@@ -35,11 +42,8 @@ public sealed class FakeTime : IDisposable
         return Task.CompletedTask;
     }
 
-    public void Dispose()
-    {
-        _scope.Dispose();
-        // A pause or an expiry measured on this clock means nothing on the real one.
-        RateLimitGate.Reset();
-        TokenCache.Shared.Clear();
-    }
+    /// <summary>Runs <paramref name="action"/> when this clock is disposed (Pester: put the module's own context back).</summary>
+    public void WhenDisposed(Action action) => _whenDisposed += action;
+
+    public void Dispose() => Interlocked.Exchange(ref _whenDisposed, null)?.Invoke();
 }

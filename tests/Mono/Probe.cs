@@ -39,11 +39,11 @@ static class Probe
 
         // TLS and connections.
         ServicePointManager.SecurityProtocol = SecurityProtocolType.Tls;
-        SharedHttpClient.Reset();
-        var client = SharedHttpClient.Instance;
+        HttpTransport.CreateHandler().Dispose();
+        var post = new HttpCall(HttpMethod.Post, new Uri("https://api.example/x"));
         Console.WriteLine("SecurityProtocol after: " + ServicePointManager.SecurityProtocol);
         Check("TLS 1.2 added, TLS 1.0 kept", ServicePointManager.SecurityProtocol.HasFlag(SecurityProtocolType.Tls12) && ServicePointManager.SecurityProtocol.HasFlag(SecurityProtocolType.Tls));
-        Check("Expect: 100-continue off", client.DefaultRequestHeaders.ExpectContinue == false);
+        Check("Expect: 100-continue off", RequestFactory.Build(post, Hop.First(post), null).Headers.ExpectContinue == false);
         var handler = new HttpClientHandler();
         Console.WriteLine("Mono HttpClientHandler.MaxConnectionsPerServer default: " + SafeMax(handler));
         DesktopNetworking.ConfigureHandler(handler);
@@ -52,7 +52,7 @@ static class Probe
         // One real request through HttpClientHandler and System.Text.Json on this runtime.
         if (args.Length > 0)
         {
-            var result = HttpPipeline.SendAsync(new HttpCall(HttpMethod.Get, new Uri(new Uri(args[0]), "users/me")), NullLogSink.Instance, default).GetAwaiter().GetResult();
+            var result = new ClientContext().Pipeline.SendAsync(new HttpCall(HttpMethod.Get, new Uri(new Uri(args[0]), "users/me")), NullLogSink.Instance, default).GetAwaiter().GetResult();
             var error = ApiErrors.FromResponse(result);
             Check("GET /users/me without a token is HeaderNotFound (" + error.ErrorId + ")", error.ErrorId == "HeaderNotFound");
         }

@@ -26,16 +26,25 @@ function Connect-TestApp {
         -ApiBaseUri $Emulator.ApiBaseUri @With
 }
 
-# A clock that moves only when the module waits (tests/ITwinAuth.TestTime/FakeTime.cs), for the
-# whole process until disposed: a back-off or a Retry-After passes at once, and .Waits and .Waited
-# say what the module would have waited. Real timeouts (-TimeoutSec) still run on the real clock.
+# A clock that moves only when the module waits (tests/ITwinAuth.TestTime/FakeTime.cs): the module's
+# session gets a context of its own on that clock (a fresh token cache, rate-limit pauses and
+# transport) until it is disposed, when the module's own context comes back. A back-off or a
+# Retry-After passes at once, and .Waits and .Waited say what the module would have waited. Real
+# timeouts (-TimeoutSec) still run on the real clock. The shipped module has no switch for this: the
+# test reaches the session's context by reflection.
 #   $time = New-FakeTime; try { ... } finally { $time.Dispose() }
 function New-FakeTime {
     if (-not ('ITwinAuth.TestTime.FakeTime' -as [type])) {
         if (-not $env:ITWINAUTH_TEST_TIME) { throw 'ITWINAUTH_TEST_TIME is not set: run the tests with ./build.ps1 -Task Test.' }
         [void][Reflection.Assembly]::LoadFrom($env:ITWINAUTH_TEST_TIME)   # not Add-Type, which loads the C# compiler
     }
-    [ITwinAuth.TestTime.FakeTime]::new()
+    $time = [ITwinAuth.TestTime.FakeTime]::new()
+    $field = [ITwinAuth.ModuleLifetime].Assembly.GetType('ITwinAuth.ITwinSession', $true).GetField('_context', [Reflection.BindingFlags]'NonPublic, Static')
+    $saved = $field.GetValue($null)
+    $context = [ITwinAuth.Core.ClientContext]::new($time, $null)
+    $field.SetValue($null, $context)
+    $time.WhenDisposed([Action] { $field.SetValue($null, $saved); $context.Dispose() }.GetNewClosure())
+    $time
 }
 
 function Get-PlainToken([Parameter(Mandatory)] $Token) {

@@ -20,7 +20,9 @@ Import-Module '$env:ITWINAUTH_MODULE'
 Get-ITwinServiceToken | Out-Null
 "EMAIL=`$((Get-ITwinMe).Email)"
 "PROTOCOLS=`$([Net.ServicePointManager]::SecurityProtocol)"
-"EXPECT100=`$([ITwinAuth.Core.SharedHttpClient]::Instance.DefaultRequestHeaders.ExpectContinue)"
+`$factory = [ITwinAuth.Core.ClientContext].Assembly.GetType('ITwinAuth.Core.RequestFactory', `$true)
+`$post = [ITwinAuth.Core.HttpCall]::new([Net.Http.HttpMethod]::Post, [uri]'https://api.example/x', [ITwinAuth.Core.CallKind]::Api, `$null)
+"EXPECT100=`$(`$factory.GetMethod('Build').Invoke(`$null, @(`$post, [ITwinAuth.Core.Hop]::First(`$post), `$null)).Headers.ExpectContinue)"
 "@)
     }
 }

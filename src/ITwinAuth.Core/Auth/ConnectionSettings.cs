@@ -13,7 +13,7 @@ public sealed class ConnectionSettings
         ClientId = clientId;
         Scopes = scopes;
         Authority = authority;
-        ApiBaseUri = EndpointPolicy.AsBase(apiBaseUri);
+        ApiBaseUri = CredentialBoundary.AsBase(apiBaseUri);
         ClientIdFrom = clientIdFrom;
         ScopesFrom = scopesFrom;
         AuthorityFrom = authorityFrom;
@@ -40,8 +40,8 @@ public sealed class ConnectionSettings
         {
             if (_requestedEnvironment is { } requested) return requested;
             foreach (ITwinEnvironment candidate in Enum.GetValues(typeof(ITwinEnvironment)))
-                if (SettingsResolver.SameEndpoint(Authority, ITwinEndpoints.AuthorityFor(candidate)) &&
-                    SettingsResolver.SameEndpoint(ApiBaseUri, ITwinEndpoints.ApiBaseFor(candidate)))
+                if (CredentialBoundary.SameEndpoint(Authority, ITwinEndpoints.AuthorityFor(candidate)) &&
+                    CredentialBoundary.SameEndpoint(ApiBaseUri, ITwinEndpoints.ApiBaseFor(candidate)))
                     return candidate;
             return null;
         }
@@ -55,6 +55,6 @@ public sealed class ConnectionSettings
     public bool SameAs(ConnectionSettings other) =>
         string.Equals(ClientId, other.ClientId, StringComparison.Ordinal) &&
         string.Equals(string.Join(" ", Scopes), string.Join(" ", other.Scopes), StringComparison.Ordinal) &&
-        SettingsResolver.SameEndpoint(Authority, other.Authority) &&
-        SettingsResolver.SameEndpoint(ApiBaseUri, other.ApiBaseUri);
+        CredentialBoundary.SameEndpoint(Authority, other.Authority) &&
+        CredentialBoundary.SameEndpoint(ApiBaseUri, other.ApiBaseUri);
 }

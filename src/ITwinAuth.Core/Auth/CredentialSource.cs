@@ -23,7 +23,5 @@ public abstract class CredentialSource
         CancellationToken cancellationToken);
 
     /// <summary>The error when neither the parameters nor the source give a client id.</summary>
-    public virtual ITwinAuthException MissingClientId() =>
-        new(ITwinErrorIds.ClientIdMissing, ITwinErrorCategory.InvalidArgument,
-            "The client id is empty. Give the service application's client id (it looks like 'service-xxxxxxxx').", "ClientId");
+    public virtual ITwinAuthException MissingClientId() => ServiceCredential.MissingClientId();
 }

@@ -5,17 +5,17 @@ using System.Threading.Tasks;
 
 namespace ITwinAuth.Core;
 
-/// <summary>Discovery and token requests: the identity service's own origin, small bounded bodies,
-/// their own retry policy and deadline, and one word for "the authority could not be reached".</summary>
+/// <summary>Discovery and token requests: inside the authority's boundary, small bounded bodies,
+/// their own retry options and deadline, and one word for "the authority could not be reached".</summary>
 internal static class IdentityRequests
 {
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
     public static HttpCall NewCall(HttpMethod method, Uri uri, Uri authority)
     {
-        var call = new HttpCall(method, uri, CallKind.Identity, authority)
+        var call = new HttpCall(method, uri, CredentialBoundary.ForIdentity(authority))
         {
-            Retry = RetryPolicy.TokenRequests,
+            Retry = RetryOptions.TokenRequests,
             AttemptTimeout = TimeSpan.FromSeconds(30),
             Deadline = Deadline,
         };
@@ -23,11 +23,11 @@ internal static class IdentityRequests
         return call;
     }
 
-    public static async Task<HttpResult> SendAsync(HttpCall call, string what, ILogSink log, CancellationToken cancellationToken)
+    public static async Task<HttpResult> SendAsync(HttpPipeline pipeline, HttpCall call, string what, ILogSink log, CancellationToken cancellationToken)
     {
         try
         {
-            return await HttpPipeline.SendAsync(call, log, cancellationToken).ConfigureAwait(false);
+            return await pipeline.SendAsync(call, log, cancellationToken).ConfigureAwait(false);
         }
         catch (ITwinAuthException ex) when (ex.ErrorId is ITwinErrorIds.ApiUnreachable or ITwinErrorIds.RequestTimedOut)
         {

@@ -29,8 +29,8 @@ public static class SettingsResolver
         var fallback = environment is null ? SettingOrigin.Default : SettingOrigin.Environment;
         var deployment = environment ?? ITwinEnvironment.Production;
 
-        var authorityUri = authority is null ? ITwinEndpoints.AuthorityFor(deployment) : EndpointPolicy.RequireUsable(authority, "Authority");
-        var apiBaseUri = apiBase is null ? ITwinEndpoints.ApiBaseFor(deployment) : EndpointPolicy.RequireUsable(apiBase, "ApiBaseUri");
+        var authorityUri = authority is null ? ITwinEndpoints.AuthorityFor(deployment) : CredentialBoundary.RequireUsable(authority, "Authority");
+        var apiBaseUri = apiBase is null ? ITwinEndpoints.ApiBaseFor(deployment) : CredentialBoundary.RequireUsable(apiBase, "ApiBaseUri");
         if (environment is { } explicitEnvironment)
         {
             RequireAgreement(explicitEnvironment, "Authority", authorityUri, authorityFrom, ITwinEndpoints.AuthorityFor(explicitEnvironment), location);
@@ -45,10 +45,11 @@ public static class SettingsResolver
             environment);
     }
 
-    /// <summary>Same scheme, host, port and path (case-insensitive, trailing '/' ignored).</summary>
-    public static bool SameEndpoint(Uri a, Uri b) =>
-        EndpointPolicy.SameOrigin(a, b) &&
-        string.Equals(a.AbsolutePath.TrimEnd('/'), b.AbsolutePath.TrimEnd('/'), StringComparison.OrdinalIgnoreCase);
+    /// <summary>The API a -Token given by hand is for: -ApiBaseUri, else the current connection's, else production.</summary>
+    public static Uri ApiBaseForToken(string? parameter, Uri? currentConnection) =>
+        CredentialBoundary.AsBase(parameter is not null
+            ? CredentialBoundary.RequireUsable(parameter, "ApiBaseUri")
+            : currentConnection ?? ITwinEndpoints.ApiBaseFor(ITwinEnvironment.Production));
 
     private static (T? Value, SettingOrigin? Origin) First<T>(List<SettingsLayer> layers, Func<AppSettings, T?> pick) where T : class
     {
@@ -61,7 +62,7 @@ public static class SettingsResolver
     private static void RequireAgreement(ITwinEnvironment environment, string setting, Uri used, SettingOrigin? from, Uri environmentHost,
         string location)
     {
-        if (from is null or SettingOrigin.Parameter || SameEndpoint(used, environmentHost)) return;
+        if (from is null or SettingOrigin.Parameter || CredentialBoundary.SameEndpoint(used, environmentHost)) return;
         var where = from switch
         {
             SettingOrigin.Secret => $"the secret ({location})",

@@ -1,18 +1,25 @@
+using System.Security;
 using System.Threading;
 using System.Threading.Tasks;
 
 namespace ITwinAuth.Core;
 
-/// <summary>A client id and secret given directly (-ClientSecret or -Credential): kept as a SecureString.</summary>
+/// <summary>
+/// A secret given directly (-ClientSecret or -Credential), kept as a read-only SecureString copy.
+/// It reports only what it holds, tagged with where it came from: -Credential's user name is a
+/// parameter; beside -ClientSecret the client id may come from the environment variables. Which one
+/// wins is <see cref="SettingsResolver"/>'s to decide.
+/// </summary>
 public sealed class StaticCredentialSource : CredentialSource
 {
-    private readonly ServiceCredential _credential;
+    private readonly SecureString _secret;
+    private readonly string? _clientId;
 
-    public StaticCredentialSource(ServiceCredential credential, CredentialSourceKind kind)
+    public StaticCredentialSource(string? clientId, SecureString secret, CredentialSourceKind kind)
     {
-        var copy = credential.Secret.Copy();
-        copy.MakeReadOnly();
-        _credential = new ServiceCredential(credential.ClientId, copy);
+        _secret = secret.Copy();
+        _secret.MakeReadOnly();
+        _clientId = AppSettings.Clean(clientId);
         Kind = kind;
     }
 
@@ -22,8 +29,16 @@ public sealed class StaticCredentialSource : CredentialSource
         ? "PSCredential (SecureString in memory)"
         : "ClientSecret (SecureString in memory)";
 
-    public override Task<SourceReading> ReadAsync(IPipelineDispatcher dispatcher, AppSettings parameters, CancellationToken cancellationToken) =>
-        Task.FromResult(new SourceReading(_credential.Secret,
-            new[] { new SettingsLayer(SettingOrigin.Parameter, new AppSettings { ClientId = _credential.ClientId }) },
-            Description));
+    public override Task<SourceReading> ReadAsync(IPipelineDispatcher dispatcher, AppSettings parameters, CancellationToken cancellationToken)
+    {
+        var layers = new[]
+        {
+            new SettingsLayer(SettingOrigin.Parameter, new AppSettings { ClientId = _clientId }),
+            new SettingsLayer(SettingOrigin.EnvironmentVariable, new AppSettings
+            {
+                ClientId = Kind == CredentialSourceKind.Direct ? EnvironmentCredentialSource.FirstSet(EnvironmentCredentialSource.ClientIdVariables)?.Value.Trim() : null,
+            }),
+        };
+        return Task.FromResult(new SourceReading(_secret, layers, Description));
+    }
 }

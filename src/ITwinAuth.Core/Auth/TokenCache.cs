@@ -7,17 +7,33 @@ using System.Threading.Tasks;
 namespace ITwinAuth.Core;
 
 /// <summary>
-/// The process-wide, in-memory token cache. One entry per <see cref="TokenCacheKey"/>; concurrent
-/// callers that need a new token for the same entry share one request (single flight), from any
-/// runspace or thread. A failed request reaches every waiter and is not cached.
+/// A context's in-memory token cache (the module's context is shared by every runspace of the
+/// process). One entry per <see cref="TokenCacheKey"/>; concurrent callers that need a new token for
+/// the same entry share one request (single flight), from any runspace or thread. A failed request
+/// reaches every waiter and is not cached.
 /// </summary>
 public sealed class TokenCache
 {
-    public static readonly TokenCache Shared = new();
-
     private static readonly TimeSpan DefaultMargin = TimeSpan.FromMinutes(5);
 
     private readonly ConcurrentDictionary<TokenCacheKey, Entry> _entries = new();
+    private readonly Clock _clock;
+    private readonly byte[] _fingerprintKey = NewFingerprintKey();
+
+    public TokenCache(Clock clock) => _clock = clock;
+
+    /// <summary>The key of a token for this app, these scopes and this secret (fingerprinted, never kept).</summary>
+    public TokenCacheKey KeyFor(Uri authority, ServiceCredential credential, string[] scopes) =>
+        new(TokenCacheKey.NormalizeAuthority(authority), credential.ClientId, string.Join(" ", TokenCacheKey.NormalizeScopes(scopes)),
+            SecretText.Fingerprint(credential.Secret, _fingerprintKey));
+
+    private static byte[] NewFingerprintKey()
+    {
+        var key = new byte[32];
+        using var random = System.Security.Cryptography.RandomNumberGenerator.Create();
+        random.GetBytes(key);
+        return key;
+    }
 
     private sealed class Entry
     {
@@ -40,8 +56,8 @@ public sealed class TokenCache
 
     public static bool IsMarginClamped(TimeSpan lifetime, TimeSpan? margin) => margin is { } m && m >= lifetime;
 
-    public static bool IsFresh(ITwinAccessToken token, TimeSpan? overrideMargin) =>
-        MonotonicClock.Until(token.ExpiresAtTimestamp) > MarginFor(token.Lifetime, overrideMargin);
+    public bool IsFresh(ITwinAccessToken token, TimeSpan? overrideMargin) =>
+        _clock.Until(token.ExpiresAtTimestamp) > MarginFor(token.Lifetime, overrideMargin);
 
     /// <summary>The cached token for a key, fresh or not, without requesting one.</summary>
     public ITwinAccessToken? Peek(TokenCacheKey key) =>

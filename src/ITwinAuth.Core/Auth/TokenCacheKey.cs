@@ -1,21 +1,17 @@
 using System;
 using System.Linq;
-using System.Security.Cryptography;
-using System.Text;
 
 namespace ITwinAuth.Core;
 
 /// <summary>
 /// What a cached token belongs to: authority, client id, the set of scopes (order-insensitive) and
 /// a keyed fingerprint of the secret, so a rotated secret never reuses the old token. The
-/// fingerprint is an HMAC under a key made fresh for each process: it cannot be reversed or
-/// compared across processes.
+/// fingerprint is an HMAC under a key of the cache's own, made fresh for each cache: it cannot be
+/// reversed or compared across caches. Made by <see cref="TokenCache.KeyFor"/>.
 /// </summary>
 public sealed class TokenCacheKey : IEquatable<TokenCacheKey>
 {
-    private static readonly byte[] ProcessKey = NewProcessKey();
-
-    private TokenCacheKey(string authority, string clientId, string scopes, string secretFingerprint)
+    internal TokenCacheKey(string authority, string clientId, string scopes, string secretFingerprint)
     {
         Authority = authority;
         ClientId = clientId;
@@ -27,12 +23,6 @@ public sealed class TokenCacheKey : IEquatable<TokenCacheKey>
     public string ClientId { get; }
     public string Scopes { get; }
     internal string SecretFingerprint { get; }
-
-    public static TokenCacheKey For(Uri authority, ServiceCredential credential, string[] scopes) =>
-        new(NormalizeAuthority(authority),
-            credential.ClientId,
-            string.Join(" ", NormalizeScopes(scopes)),
-            SecretText.Use(credential.Secret, Fingerprint));
 
     /// <summary>The authority as keys hold it: no trailing slash, lower case.</summary>
     public static string NormalizeAuthority(Uri authority) => authority.GetLeftPart(UriPartial.Path).TrimEnd('/').ToLowerInvariant();
@@ -46,28 +36,6 @@ public sealed class TokenCacheKey : IEquatable<TokenCacheKey>
             .Distinct(StringComparer.Ordinal)
             .OrderBy(s => s, StringComparer.Ordinal)
             .ToArray();
-
-    private static string Fingerprint(string secret)
-    {
-        using var hmac = new HMACSHA256(ProcessKey);
-        var bytes = Encoding.UTF8.GetBytes(secret);
-        try
-        {
-            return Convert.ToBase64String(hmac.ComputeHash(bytes));
-        }
-        finally
-        {
-            Array.Clear(bytes, 0, bytes.Length);
-        }
-    }
-
-    private static byte[] NewProcessKey()
-    {
-        var key = new byte[32];
-        using var rng = RandomNumberGenerator.Create();
-        rng.GetBytes(key);
-        return key;
-    }
 
     public bool Equals(TokenCacheKey? other) =>
         other is not null &&

@@ -28,10 +28,10 @@ public static class TokenClient
         return normalized;
     }
 
-    public static async Task<ITwinAccessToken> RequestAsync(Uri authority, ServiceCredential credential, string[] scopes,
+    public static async Task<ITwinAccessToken> RequestAsync(ClientContext context, Uri authority, ServiceCredential credential, string[] scopes,
         TokenCacheKey key, ILogSink log, CancellationToken cancellationToken)
     {
-        var endpoint = await OidcDiscovery.GetTokenEndpointAsync(authority, log, cancellationToken).ConfigureAwait(false);
+        var endpoint = await context.Discovery.GetTokenEndpointAsync(authority, log, cancellationToken).ConfigureAwait(false);
         var scope = string.Join(" ", scopes);
         log.Verbose($"POST {endpoint} grant_type=client_credentials client_id={credential.ClientId} scope='{scope}' client_secret=***");
 
@@ -46,18 +46,19 @@ public static class TokenClient
             new KeyValuePair<string, string>("scope", scope),
         }));
 
-        var started = MonotonicClock.Now;
-        var issuedOn = DateTimeOffset.UtcNow;
-        var result = await IdentityRequests.SendAsync(call, $"The token endpoint {endpoint}", log, cancellationToken).ConfigureAwait(false);
+        var clock = context.Clock;
+        var started = clock.Now;
+        var issuedOn = clock.UtcNow;
+        var result = await IdentityRequests.SendAsync(context.Pipeline, call, $"The token endpoint {endpoint}", log, cancellationToken).ConfigureAwait(false);
 
         if (!result.IsSuccess) throw ErrorFrom(result, credential.ClientId, scope);
-        var token = ParseResponse(result, credential.ClientId, scopes, authority, key, started, issuedOn);
+        var token = ParseResponse(result, credential.ClientId, scopes, authority, key, started, issuedOn, clock);
         log.Verbose($"Token issued for {credential.ClientId}; it expires {token.ExpiresOn:u} (in {TokenCache.Describe(token.Lifetime)}).");
         return token;
     }
 
     internal static ITwinAccessToken ParseResponse(HttpResult result, string clientId, string[] requestedScopes, Uri authority,
-        TokenCacheKey key, long started, DateTimeOffset issuedOn)
+        TokenCacheKey key, long started, DateTimeOffset issuedOn, Clock clock)
     {
         using var document = JsonRead.TryParse(result.Body);
         var root = document?.RootElement;
@@ -70,18 +71,26 @@ public static class TokenClient
             throw Invalid(result, "with an access_token that holds spaces, control or non-ASCII characters, which no HTTP header can carry");
 
         var lifetime = TimeSpan.FromSeconds(ExpiresIn(root.Value, result));
-        var grantedScopes = root.Value.String("scope") is { } granted
-            ? TokenCacheKey.NormalizeScopes(new[] { granted })
-            : requestedScopes;
-        var tokenType = root.Value.Property("token_type") is { } typeElement
-            ? typeElement.ValueKind == System.Text.Json.JsonValueKind.String ? typeElement.GetString() : null
-            : "Bearer";
-        if (string.IsNullOrEmpty(tokenType) || !HeaderPolicy.IsToken(tokenType!))
-            throw Invalid(result, "with a token_type that is not an HTTP authentication scheme");
-        if (string.Equals(tokenType, "bearer", StringComparison.OrdinalIgnoreCase)) tokenType = "Bearer";
+        var grantedScopes = requestedScopes;
+        if (root.Value.Property("scope") is { } scopeElement)
+        {
+            // RFC 6749 scope tokens are visible ASCII without '"' or '\\'; a scope list is shown to the user, so
+            // anything else (control characters, an object, a flood) is refused rather than displayed.
+            if (scopeElement.ValueKind != System.Text.Json.JsonValueKind.String || scopeElement.GetString() is not { Length: <= 4096 } granted ||
+                granted.Split(' ').Any(s => s.Length > 0 && (!IsVisibleAscii(s) || s.IndexOf('"') >= 0 || s.IndexOf('\\') >= 0)))
+                throw Invalid(result, $"with a scope that is not a list of OAuth scope names ({Sentence.Excerpt(scopeElement.GetRawText(), 40)})");
+            if (TokenCacheKey.NormalizeScopes(new[] { granted }) is { Length: > 0 } normalized) grantedScopes = normalized;
+        }
+        // The platform issues Bearer tokens (RFC 6750), and the module only knows how to send those: any other
+        // type (MAC, a scheme with parameters) is a broken or foreign server, not a token to send.
+        if (root.Value.Property("token_type") is { } typeElement &&
+            !(typeElement.ValueKind == System.Text.Json.JsonValueKind.String &&
+              string.Equals(typeElement.GetString(), "Bearer", StringComparison.OrdinalIgnoreCase)))
+            throw Invalid(result, $"with a token_type of {Sentence.Excerpt(typeElement.GetRawText(), 40)}; the iTwin Platform issues Bearer tokens only");
+        const string tokenType = "Bearer";
 
-        return new ITwinAccessToken(SecretText.ToSecureString(accessToken), tokenType!, lifetime, issuedOn,
-            MonotonicClock.After(started, lifetime - ExpirySlack(lifetime)), grantedScopes, clientId, authority, key, fromCache: false);
+        return new ITwinAccessToken(SecretText.ToSecureString(accessToken), tokenType, lifetime, issuedOn,
+            clock.After(started, lifetime - ExpirySlack(lifetime)), grantedScopes, clientId, authority, key, fromCache: false, clock);
     }
 
     /// <summary>A SecureString holds at most 65,536 characters.</summary>
@@ -103,6 +112,8 @@ public static class TokenClient
             seconds = parsed;
         else
             throw Invalid(result, $"with an expires_in that is not a number ({Sentence.Excerpt(value.GetRawText(), 40)})");
+        if (double.IsNaN(seconds) || double.IsInfinity(seconds))
+            throw Invalid(result, $"with an expires_in that is not a finite number ({Sentence.Excerpt(value.GetRawText(), 40)})");
         if (seconds < 1)
             throw Invalid(result, $"with an expires_in of {Sentence.Excerpt(value.GetRawText(), 40)}, so the token is already expired");
         if (seconds > MaximumExpiresIn)
@@ -119,7 +130,7 @@ public static class TokenClient
 
     private static ITwinAuthException Invalid(HttpResult result, string what) =>
         new(ITwinErrorIds.TokenResponseInvalid, ITwinErrorCategory.InvalidResult,
-            $"The token endpoint answered {(int)result.StatusCode} {what}. The identity service at {EndpointPolicy.OriginOf(result.Uri)} " +
+            $"The token endpoint answered {(int)result.StatusCode} {what}. The identity service at {CredentialBoundary.OriginOf(result.Uri)} " +
             "did not answer as an OAuth 2.0 server: check -Authority.", result.Target);
 
     /// <summary>
@@ -134,7 +145,7 @@ public static class TokenClient
         using var document = JsonRead.TryParse(result.Body);
         var error = document?.RootElement.String("error");
         var description = document?.RootElement.String("error_description");
-        var said = description is null ? string.Empty : $" The identity service said: {description}";
+        var said = description is null ? string.Empty : $" The identity service said: {Sentence.End(description)}";
         var (errorId, category, message) = error switch
         {
             "invalid_client" => (ITwinErrorIds.InvalidClient, ITwinErrorCategory.AuthenticationError,

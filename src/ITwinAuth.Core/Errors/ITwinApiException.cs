@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Net;
+using ITwinAuth.Core;
 
 namespace ITwinAuth;
 
@@ -9,7 +11,8 @@ public sealed record ITwinErrorDetail(string? Code, string? Message, string? Tar
 
 /// <summary>
 /// An error response from an iTwin API or from the token endpoint: the HTTP status, the iTwin error
-/// code (or OAuth error), its details and the request id the platform gave.
+/// code (or OAuth error), its details and the request id the platform gave, each cut and made safe
+/// (<see cref="ServerText"/>) however the server wrote it.
 /// </summary>
 public sealed class ITwinApiException : ITwinAuthException
 {
@@ -19,9 +22,11 @@ public sealed class ITwinApiException : ITwinAuthException
         : base(errorId, category, message, target)
     {
         StatusCode = statusCode;
-        ErrorCode = errorCode;
-        Details = details;
-        RequestId = requestId;
+        ErrorCode = errorCode is null ? null : ServerText.Line(errorCode, 100);
+        Details = details.Take(20).Select(d => new ITwinErrorDetail(
+            d.Code is null ? null : ServerText.Line(d.Code, 100), d.Message is null ? null : ServerText.Line(d.Message),
+            d.Target is null ? null : ServerText.Line(d.Target))).ToArray();
+        RequestId = requestId is null ? null : ServerText.Line(requestId, 100);
         RetryAfter = retryAfter;
     }
 

@@ -50,4 +50,15 @@ public static class ITwinErrorIds
     public const string InvalidQuery = "InvalidQuery";
     public const string InvalidPath = "InvalidPath";
     public const string OutFileFailed = "OutFileFailed";
+
+    /// <summary>A success body of the wrong shape (no 'user' object where one is promised).</summary>
+    public const string ResponseInvalid = "ResponseInvalid";
+
+    // Paging
+    public const string NextLinkInvalid = "NextLinkInvalid";
+    public const string PagingCycle = "PagingCycle";
+    public const string PagingStalled = "PagingStalled";
+
+    // Rate limits
+    public const string RateLimited = "RateLimited";
 }

@@ -1,22 +1,21 @@
 namespace ITwinAuth.Core;
 
-/// <summary>Joins messages from elsewhere (a socket, a file system) into the module's own sentences.</summary>
+/// <summary>Joins messages from elsewhere (a socket, a file system, a server) into the module's own sentences.</summary>
 internal static class Sentence
 {
-    /// <summary>The text without its final full stop, to be continued.</summary>
-    public static string Trim(string? text) => (text ?? string.Empty).Trim().TrimEnd('.');
+    /// <summary>The text, made safe (<see cref="ServerText"/>), without its final full stop, to be continued.</summary>
+    public static string Trim(string? text) => ServerText.Line(text).Trim().TrimEnd('.');
 
-    /// <summary>The text ending in a full stop, so a remedy can follow.</summary>
+    /// <summary>The text, made safe, ending in a full stop, so a remedy can follow.</summary>
     public static string End(string? text)
     {
-        var trimmed = (text ?? string.Empty).Trim();
+        var trimmed = ServerText.Line(text).Trim();
         return trimmed.Length == 0 || trimmed.EndsWith(".", System.StringComparison.Ordinal) ||
                trimmed.EndsWith("!", System.StringComparison.Ordinal) || trimmed.EndsWith("?", System.StringComparison.Ordinal)
             ? trimmed
             : trimmed + ".";
     }
 
-    /// <summary>At most <paramref name="maximum"/> characters of a server's text, marked when cut.</summary>
-    public static string Excerpt(string text, int maximum = 500) =>
-        text.Length <= maximum ? text : text.Substring(0, maximum) + $"... ({text.Length - maximum} more characters)";
+    /// <summary>At most <paramref name="maximum"/> characters of a server's text, made safe and marked when cut.</summary>
+    public static string Excerpt(string text, int maximum = ServerText.FieldMaximum) => ServerText.Line(text, maximum);
 }

@@ -33,12 +33,7 @@ public static class ApiClient
     public static Uri Resolve(Uri apiBaseUri, string? path, Uri? uri, IEnumerable<KeyValuePair<string, object?>>? query)
     {
         var text = (uri is not null ? (uri.IsAbsoluteUri ? uri.AbsoluteUri : uri.OriginalString) : path ?? string.Empty).Trim();
-        var target = Target(apiBaseUri, text);
-        if (!EndpointPolicy.SameOrigin(target, apiBaseUri))
-            throw new ITwinAuthException(ITwinErrorIds.ForeignHostRefused, ITwinErrorCategory.SecurityError,
-                $"{EndpointPolicy.OriginOf(target)} is not the connection's API host ({EndpointPolicy.OriginOf(apiBaseUri)}); " +
-                "ITwinAuth sends the token only there. Use -Path, or sign in with -ApiBaseUri for that host.",
-                target.GetLeftPart(UriPartial.Path));
+        var target = CredentialBoundary.ForApi(apiBaseUri).RequireTarget(Target(apiBaseUri, text));
 
         var pairs = query is null ? string.Empty : QueryString.Build(query);
         if (pairs.Length == 0) return target;
@@ -57,7 +52,7 @@ public static class ApiClient
             if (text.StartsWith("//", StringComparison.Ordinal))
             {
                 // A network-path reference names another host (RFC 3986).
-                var networkPath = new Uri(EndpointPolicy.AsBase(apiBaseUri), text);
+                var networkPath = new Uri(CredentialBoundary.AsBase(apiBaseUri), text);
                 if (string.IsNullOrEmpty(networkPath.Host)) throw InvalidPath(text, "it names no host");
                 return networkPath;
             }
@@ -67,7 +62,7 @@ public static class ApiClient
             var colon = pathPart.IndexOf(':');
             if (colon >= 0 && (pathPart.IndexOf('/') is var slash && (slash < 0 || colon < slash)))
                 throw InvalidPath(text, "it is neither a path nor an http(s) URI");
-            return new Uri(EndpointPolicy.AsBase(apiBaseUri), text.TrimStart('/'));
+            return new Uri(CredentialBoundary.AsBase(apiBaseUri), text.TrimStart('/'));
         }
         catch (UriFormatException ex)
         {
@@ -82,16 +77,17 @@ public static class ApiClient
 
     public static HttpCall NewCall(HttpMethod method, Uri target, ITokenSource tokens, string? apiVersion, string? prefer)
     {
-        var call = new HttpCall(method, target, CallKind.Api, tokens.ApiBaseUri) { Tokens = tokens };
+        var call = new HttpCall(method, target, CredentialBoundary.ForApi(tokens.ApiBaseUri)) { Tokens = tokens };
         call.Headers["Accept"] = AcceptFor(apiVersion);
         if (prefer is not null) call.Headers["Prefer"] = "return=" + prefer.ToLowerInvariant();
         return call;
     }
 
     /// <summary>Sends the call; an error status becomes an exception unless <paramref name="allowErrorStatus"/>.</summary>
-    public static async Task<HttpResult> SendAsync(HttpCall call, bool allowErrorStatus, ILogSink log, CancellationToken cancellationToken)
+    public static async Task<HttpResult> SendAsync(ClientContext context, HttpCall call, bool allowErrorStatus, ILogSink log,
+        CancellationToken cancellationToken, CallDeadline? deadline = null)
     {
-        var result = await HttpPipeline.SendAsync(call, log, cancellationToken).ConfigureAwait(false);
+        var result = await context.Pipeline.SendAsync(call, log, cancellationToken, deadline).ConfigureAwait(false);
         log.Verbose($"{call.Describe()} -> {(int)result.StatusCode} {result.ReasonPhrase} ({result.Body.Length} bytes).");
         if (!result.IsSuccess && !allowErrorStatus) throw ApiErrors.FromResponse(result);
         return result;

@@ -29,19 +29,20 @@ public static class ApiErrors
     };
 
     public static string? RequestIdOf(HttpResult result) =>
-        RequestIdHeaders.Select(result.Header).FirstOrDefault(id => !string.IsNullOrEmpty(id));
+        RequestIdHeaders.Select(result.Header).FirstOrDefault(id => !string.IsNullOrEmpty(id)) is { } id ? ServerText.Line(id, 100) : null;
 
     public static ITwinApiException FromResponse(HttpResult result)
     {
         using var document = JsonRead.TryParse(result.Body);
         // Most errors are wrapped in "error"; some (a gateway's 401) are not: {"statusCode": 401, "message": "Invalid JWT."}.
         var error = document?.RootElement.Property("error") is { ValueKind: JsonValueKind.Object } wrapped ? wrapped : document?.RootElement;
-        var code = error?.String("code");
+        // Every part of a server's error is cut and made safe here (ServerText): the code, the message, each detail.
+        var code = Code(error?.String("code"));
         var message = error?.String("message");
         var details = new List<ITwinErrorDetail>();
         if (error?.Property("details") is { ValueKind: JsonValueKind.Array } array)
-            foreach (var item in array.EnumerateArray().Take(20))
-                details.Add(new ITwinErrorDetail(item.String("code"), Cut(item.String("message")), Cut(item.String("target"))));
+            foreach (var item in array.EnumerateArray().Take(MaximumDetails))
+                details.Add(new ITwinErrorDetail(Code(item.String("code")), Cut(item.String("message")), Cut(item.String("target"))));
 
         var status = (int)result.StatusCode;
         var errorId = IsIdentifier(code) ? code! : status == 429 ? "RateLimitExceeded" : ITwinErrorIds.HttpError;
@@ -90,7 +91,11 @@ public static class ApiErrors
             ? "an HTML page (a gateway's error page?)"
             : $"{result.Body.Length} bytes of {result.ContentType ?? "unknown content"}";
 
-    private static string? Cut(string? text) => text is null ? null : Sentence.Excerpt(text);
+    private const int MaximumDetails = 20;
+
+    private static string? Cut(string? text) => text is null ? null : ServerText.Line(text);
+
+    private static string? Code(string? text) => text is null ? null : ServerText.Line(text, 100);
 
     private static bool IsIdentifier(string? code) =>
         !string.IsNullOrEmpty(code) && code!.Length <= 100 && code.All(c => char.IsLetterOrDigit(c) || c == '_' || c == '.');

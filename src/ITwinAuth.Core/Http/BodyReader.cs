@@ -17,8 +17,11 @@ internal static class BodyReader
 {
     private const int BufferSize = 81920;
 
-    public static async Task<HttpResult> ReadAsync(HttpCall call, Hop hop, HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>Reads the body of the message's final response, within the attempt's time.</summary>
+    public static async Task<HttpResult> ReadAsync(HttpMessage message)
     {
+        var (call, hop, response) = (message.Call, message.Hop, message.Response!);
+        var cancellationToken = message.AttemptToken;
         byte[] body;
         if (hop.Method == HttpMethod.Head)
             body = Array.Empty<byte>();
@@ -30,8 +33,8 @@ internal static class BodyReader
         var headers = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
         foreach (var header in response.Headers.Concat(response.Content.Headers))
             headers[header.Key] = header.Value.ToArray();
-        return new HttpResult(hop.Method, hop.Uri, response.StatusCode, response.ReasonPhrase, headers,
-            response.Content.Headers.ContentType?.MediaType, body, call.CorrelationId);
+        return new HttpResult(hop.Method, hop.Uri, response.StatusCode, ServerText.Line(response.ReasonPhrase, 100), headers,
+            response.Content.Headers.ContentType?.MediaType, body, call.CorrelationId, RetryAfterHeader.From(response, message.Clock).Delay);
     }
 
     private static async Task<byte[]> BufferAsync(HttpCall call, Hop hop, HttpResponseMessage response, CancellationToken cancellationToken)

@@ -10,7 +10,8 @@ namespace ITwinAuth.Core;
 /// defaults that hurt a client of a modern HTTPS API: the protocols come from
 /// ServicePointManager.SecurityProtocol (SSL 3 and TLS 1.0 in powershell.exe on older Windows, so
 /// a TLS 1.2-only host fails the handshake), 2 connections per host, and Expect: 100-continue on
-/// every body (an extra round trip). <see cref="HttpPipeline"/> applies these when it makes its client.
+/// every body (an extra round trip). <see cref="HttpTransport"/> applies the first two when it makes
+/// its handler; <see cref="RequestFactory"/> turns Expect off on every request.
 /// </summary>
 internal static class DesktopNetworking
 {
@@ -60,8 +61,5 @@ internal static class DesktopNetworking
             // a runtime whose handler has no such setting (Mono's): its own limit stands
         }
     }
-
-    /// <summary>No Expect: 100-continue: the body goes with the headers, in one round trip.</summary>
-    public static void ConfigureClient(HttpClient client) => client.DefaultRequestHeaders.ExpectContinue = false;
 }
 #endif

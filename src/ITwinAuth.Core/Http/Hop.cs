@@ -4,9 +4,8 @@ using System.Net.Http;
 namespace ITwinAuth.Core;
 
 /// <summary>
-/// Where one attempt goes and what it may carry. A call starts with one hop; a redirect makes the
-/// next, which may carry less (never more): once a call leaves its credential origin it carries
-/// nothing of the caller's again.
+/// Where one attempt goes and what it may carry, as the call's <see cref="CredentialBoundary"/>
+/// decided. A call starts with one hop; a redirect makes the next, which may carry less, never more.
 /// </summary>
 public sealed class Hop
 {
@@ -27,8 +26,11 @@ public sealed class Hop
     /// <summary>The call's body goes with this hop.</summary>
     public bool CarriesBody { get; }
 
-    public static Hop First(HttpCall call) => new(call.Method, call.Uri,
-        EndpointPolicy.SameOrigin(call.Uri, call.CredentialOrigin), call.Content is not null);
+    /// <summary>A call's first hop, as its boundary decides.</summary>
+    public static Hop First(HttpCall call) => call.Boundary.FirstHop(call.Method, call.Uri, call.Content is not null);
 
-    public string Describe() => $"{Method.Method} {Uri.GetLeftPart(UriPartial.Path)}";
+    public string Describe() => Describe(Method, Uri);
+
+    /// <summary>"METHOD scheme://host/path": how every message names a request (no query: it may hold values).</summary>
+    public static string Describe(HttpMethod method, Uri uri) => $"{method.Method} {uri.GetLeftPart(UriPartial.Path)}";
 }

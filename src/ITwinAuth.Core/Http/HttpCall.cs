@@ -15,8 +15,9 @@ public enum CallKind
 }
 
 /// <summary>
-/// Everything one logical request needs. <see cref="HttpPipeline"/> turns it into attempts and never
-/// changes it: a redirect or a retry works on its own <see cref="Hop"/>.
+/// Everything one logical request needs. The <see cref="HttpPipeline"/> turns it into attempts and
+/// never changes it: what changes between attempts (the hop, the token) lives on the
+/// <see cref="HttpMessage"/>.
 /// </summary>
 public sealed class HttpCall
 {
@@ -29,27 +30,32 @@ public sealed class HttpCall
     /// <summary>The default overall deadline of an API call: attempts, waits and body reads together.</summary>
     public static readonly TimeSpan DefaultDeadline = TimeSpan.FromMinutes(2);
 
-    public HttpCall(HttpMethod method, Uri uri, CallKind kind = CallKind.Api, Uri? credentialOrigin = null)
+    public HttpCall(HttpMethod method, Uri uri, CredentialBoundary boundary)
     {
         Method = method;
         Uri = uri;
-        Kind = kind;
-        CredentialOrigin = credentialOrigin ?? uri;
-        MaximumBodyBytes = kind == CallKind.Identity ? IdentityBodyLimit : DefaultApiBodyLimit;
+        Boundary = boundary;
+        MaximumBodyBytes = boundary.Kind == CallKind.Identity ? IdentityBodyLimit : DefaultApiBodyLimit;
+    }
+
+    /// <summary>A call whose credential origin is <paramref name="credentialOrigin"/> (its own URI when not given).</summary>
+    public HttpCall(HttpMethod method, Uri uri, CallKind kind = CallKind.Api, Uri? credentialOrigin = null)
+        : this(method, uri, new CredentialBoundary(credentialOrigin ?? uri, kind))
+    {
     }
 
     public HttpMethod Method { get; }
     public Uri Uri { get; }
-    public CallKind Kind { get; }
 
-    /// <summary>The only origin that may receive what the call carries: the token, the secret form,
-    /// the caller's headers and the body.</summary>
-    public Uri CredentialOrigin { get; }
+    /// <summary>Where what the call carries may go: the token, the secret form, the caller's headers, the body.</summary>
+    public CredentialBoundary Boundary { get; }
+
+    public CallKind Kind => Boundary.Kind;
 
     /// <summary>The module's own headers (Accept, Prefer): harmless on any host.</summary>
     public IDictionary<string, string> Headers { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>The caller's -Headers, already checked by <see cref="HeaderPolicy"/>: sent only to the credential origin.</summary>
+    /// <summary>The caller's -Headers, already checked by <see cref="HeaderPolicy"/>: sent only inside the boundary.</summary>
     public IDictionary<string, string> CallerHeaders { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Makes the body afresh for each attempt (a secret-bearing form is built only then).</summary>
@@ -58,7 +64,7 @@ public sealed class HttpCall
     /// <summary>Supplies the bearer token; null for calls that carry none (discovery, the token endpoint).</summary>
     public ITokenSource? Tokens { get; set; }
 
-    public RetryPolicy Retry { get; set; } = RetryPolicy.Default;
+    public RetryOptions Retry { get; set; } = RetryOptions.Default;
 
     /// <summary>Bounds one attempt, from sending to the last byte of the body.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(100);
@@ -79,5 +85,5 @@ public sealed class HttpCall
     /// logical request, so a support ticket can quote it.</summary>
     public string CorrelationId { get; set; } = Guid.NewGuid().ToString();
 
-    public string Describe() => $"{Method.Method} {Uri.GetLeftPart(UriPartial.Path)}";
+    public string Describe() => Hop.Describe(Method, Uri);
 }

@@ -9,8 +9,10 @@ namespace ITwinAuth.Core;
 public sealed class HttpResult
 {
     public HttpResult(HttpMethod method, Uri uri, HttpStatusCode statusCode, string? reasonPhrase,
-        IReadOnlyDictionary<string, string[]> headers, string? contentType, byte[] body, string? correlationId = null)
+        IReadOnlyDictionary<string, string[]> headers, string? contentType, byte[] body, string? correlationId = null,
+        TimeSpan? retryAfter = null)
     {
+        RetryAfter = retryAfter;
         CorrelationId = correlationId;
         Method = method;
         Uri = uri;
@@ -34,8 +36,9 @@ public sealed class HttpResult
     public bool IsSuccess => (int)StatusCode >= 200 && (int)StatusCode < 300;
 
     /// <summary>The wait the server asked for, when its Retry-After header is usable.</summary>
-    public TimeSpan? RetryAfter => RetryAfterHeader.Parse(Header("Retry-After")).Delay;
+    public TimeSpan? RetryAfter { get; }
 
+    /// <summary>"METHOD uri" (query included: it names the request; a message excerpts it).</summary>
     public string Target => $"{Method.Method} {Uri}";
 
     public string? Header(string name) => Headers.TryGetValue(name, out var values) && values.Length > 0 ? values[0] : null;

@@ -7,7 +7,7 @@ namespace ITwinAuth.Core;
 /// <summary>Hands out the bearer token for a request and learns when the API rejected it.</summary>
 public interface ITokenSource
 {
-    /// <summary>The only origin that may receive the token.</summary>
+    /// <summary>The API the token is for: paths resolve under it, and the calls' <see cref="CredentialBoundary"/> is its origin.</summary>
     Uri ApiBaseUri { get; }
 
     Task<ITwinAccessToken> GetTokenAsync(bool forceRefresh, CancellationToken cancellationToken);

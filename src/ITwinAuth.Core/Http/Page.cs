@@ -6,28 +6,27 @@ namespace ITwinAuth.Core;
 
 /// <summary>
 /// One page of an iTwin collection: the array beside "_links" (whatever its name: iTwins, users,
-/// iModels...) and the next link, which must stay on the API's origin.
+/// iModels...) and the next link, which the call's <see cref="CredentialBoundary"/> must admit.
 /// </summary>
 public sealed class Page : IDisposable
 {
     private readonly JsonDocument _document;
+    private readonly JsonElement _items;
 
     private Page(JsonDocument document, string? collectionName, JsonElement items, Uri? next)
     {
         _document = document;
         CollectionName = collectionName;
-        Items = items;
+        _items = items;
         Next = next;
     }
 
     public string? CollectionName { get; }
-
-    private JsonElement Items { get; }
     public bool IsCollection => CollectionName is not null;
     public Uri? Next { get; }
 
     /// <summary>How many items the page's collection holds.</summary>
-    public int ItemCount => IsCollection ? Items.GetArrayLength() : 0;
+    public int ItemCount => IsCollection ? _items.GetArrayLength() : 0;
 
     /// <summary>The whole body, made with <paramref name="factory"/>.</summary>
     public object? ConvertBody(JsonValueFactory factory) => JsonValues.Convert(_document.RootElement, factory);
@@ -37,7 +36,7 @@ public sealed class Page : IDisposable
     public IEnumerable<object?> ConvertItems(JsonValueFactory factory, int skip = 0)
     {
         if (!IsCollection) yield break;
-        foreach (var item in Items.EnumerateArray())
+        foreach (var item in _items.EnumerateArray())
             if (skip > 0) skip--; else yield return JsonValues.Convert(item, factory);
     }
 
@@ -45,49 +44,26 @@ public sealed class Page : IDisposable
     public IEnumerable<string> RawItems(int skip = 0)
     {
         if (!IsCollection) yield break;
-        foreach (var item in Items.EnumerateArray())
+        foreach (var item in _items.EnumerateArray())
             if (skip > 0) skip--; else yield return item.GetRawText();
     }
 
     public void Dispose() => _document.Dispose();
 
-    public static Page Read(HttpResult result, Uri apiBaseUri)
+    public static Page Read(HttpResult result, CredentialBoundary boundary)
     {
         var document = JsonRead.TryParse(result.Body) ?? throw ApiErrors.NotJson(result);
-        var root = document.RootElement;
-        string? name = null;
-        JsonElement items = root;
-        if (root.ValueKind == JsonValueKind.Object)
+        try
         {
-            foreach (var property in root.EnumerateObject())
-            {
-                if (property.Value.ValueKind == JsonValueKind.Array && property.Name != "_links")
-                {
-                    name = property.Name;
-                    items = property.Value;
-                    break;
-                }
-            }
+            var root = document.RootElement;
+            var isCollection = Envelope.TryGetCollection(root, out var name, out var items);
+            var next = Envelope.NextHref(root) is { } href ? boundary.RequireNextLink(result, href) : null;
+            return new Page(document, isCollection ? name : null, isCollection ? items : root, next);
         }
-
-        Uri? next = null;
-        var href = root.Property("_links")?.Property("next")?.String("href");
-        if (!string.IsNullOrWhiteSpace(href))
+        catch
         {
-            if (!Uri.TryCreate(result.Uri, href, out next))
-            {
-                document.Dispose();
-                throw new ITwinAuthException(ITwinErrorIds.ResponseNotJson, ITwinErrorCategory.InvalidResult,
-                    $"{result.Target} gave a next link that is not a URI.", result.Target);
-            }
-            if (!EndpointPolicy.SameOrigin(next, apiBaseUri))
-            {
-                document.Dispose();
-                throw new ITwinAuthException(ITwinErrorIds.ForeignHostRefused, ITwinErrorCategory.SecurityError,
-                    $"{result.Target} gave a next link on another host ({next.GetLeftPart(UriPartial.Authority)}); " +
-                    "ITwinAuth does not send the token there, so paging stopped.", next.GetLeftPart(UriPartial.Path));
-            }
+            document.Dispose();
+            throw;
         }
-        return new Page(document, name, items, next);
     }
 }

@@ -26,7 +26,11 @@ public readonly struct RetryAfterHeader
     /// <summary>The longest wait a header can ask for; more is taken as this (a deadline stops it sooner).</summary>
     private static readonly TimeSpan Longest = TimeSpan.FromDays(1);
 
-    public static RetryAfterHeader Parse(string? raw)
+    /// <summary>The response's Retry-After, a date measured against <paramref name="clock"/>.</summary>
+    public static RetryAfterHeader From(System.Net.Http.HttpResponseMessage response, Clock clock) =>
+        Parse(response.Headers.TryGetValues("Retry-After", out var values) ? System.Linq.Enumerable.FirstOrDefault(values) : null, clock.UtcNow);
+
+    public static RetryAfterHeader Parse(string? raw, DateTimeOffset now)
     {
         if (raw is null) return default;
         var text = raw.Trim();
@@ -37,7 +41,7 @@ public readonly struct RetryAfterHeader
         }
         if (DateTimeOffset.TryParseExact(text, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
         {
-            var wait = date - DateTimeOffset.UtcNow;
+            var wait = date - now;
             return new RetryAfterHeader(raw, wait < TimeSpan.Zero ? TimeSpan.Zero : wait > Longest ? Longest : wait);
         }
         return new RetryAfterHeader(raw, null);

@@ -1,7 +1,4 @@
 using System;
-using System.IO;
-using System.Net.Http;
-using System.Threading;
 
 namespace ITwinAuth.Core;
 
@@ -9,24 +6,29 @@ namespace ITwinAuth.Core;
 /// idempotent calls), one attempt that ran out of time (likewise), or the call's deadline (final).</summary>
 internal static class TransportFailures
 {
-    public static bool IsTransport(Exception ex, CancellationToken caller) =>
-        !caller.IsCancellationRequested &&
-        ex is HttpRequestException or IOException or OperationCanceledException or ObjectDisposedException;
+    public static ITwinAuthException Describe(HttpMessage message, Exception ex) => Describe(message.Call, message.Hop, ex, message.AttemptTimedOut);
 
-    public static ITwinAuthException Describe(HttpCall call, Hop hop, Exception ex, bool attemptTimedOut) => attemptTimedOut
+    private static ITwinAuthException Describe(HttpCall call, Hop hop, Exception ex, bool attemptTimedOut) => attemptTimedOut
         ? new ITwinAuthException(ITwinErrorIds.RequestTimedOut, ITwinErrorCategory.OperationTimeout,
             $"{hop.Describe()} did not complete within {call.AttemptTimeout.TotalSeconds:0.###} s{(call.Kind == CallKind.Api ? " (-TimeoutSec)" : string.Empty)}. {Remedy(call)}", hop.Describe())
-        : new ITwinAuthException(ITwinErrorIds.ApiUnreachable, ITwinErrorCategory.ConnectionError,
-            $"{hop.Describe()} failed: {Sentence.End(Innermost(ex).Message)} {Remedy(call)}", hop.Describe(), ex);
+        : ResponseClassifier.IsProtocolViolation(ex)
+            ? new ITwinAuthException(ITwinErrorIds.ResponseInvalid, ITwinErrorCategory.InvalidResult,
+                $"{hop.Describe()} answered with a response that breaks HTTP ({Sentence.Trim(Innermost(ex).Message)}); it is not tried again. " +
+                "The server or a proxy in between is at fault.", hop.Describe())
+            // .NET's own text is quoted only through ServerText (a proxy's user:password@ in it is removed), and the
+            // exception itself is not kept: its message and its inner ones would print unfiltered.
+            : new ITwinAuthException(ITwinErrorIds.ApiUnreachable, ITwinErrorCategory.ConnectionError,
+                $"{hop.Describe()} failed: {Sentence.End(Innermost(ex).Message)} {Remedy(call)}", hop.Describe());
 
     private static string Remedy(HttpCall call) => call.Kind == CallKind.Identity
         ? "Check -Authority (or -Environment) and the network."
         : "Check the connection's API host (-ApiBaseUri or -Environment of Get-ITwinServiceToken) and the network.";
 
-    public static ITwinAuthException DeadlineExceeded(HttpCall call, Hop hop, int attempts) =>
+    public static ITwinAuthException DeadlineExceeded(HttpMessage message) =>
         new(ITwinErrorIds.RequestTimedOut, ITwinErrorCategory.OperationTimeout,
-            $"{hop.Describe()} did not complete within the call's overall deadline of {call.Deadline.TotalSeconds:0.###} s " +
-            $"({attempts} attempt(s)). " + (call.Kind == CallKind.Api ? "Raise it with -TotalTimeoutSec if the service is slow." : Remedy(call)), hop.Describe());
+            $"{message.Hop.Describe()} did not complete within the call's overall deadline of {message.Deadline.Span.TotalSeconds:0.###} s " +
+            $"({message.Attempts} attempt(s)). " + (message.Call.Kind == CallKind.Api ? "Raise it with -TotalTimeoutSec if the service is slow." : Remedy(message.Call)),
+            message.Hop.Describe());
 
     public static Exception Innermost(Exception ex)
     {

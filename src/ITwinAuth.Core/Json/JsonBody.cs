@@ -22,18 +22,7 @@ public sealed class JsonBody : IDisposable
     /// </summary>
     public object? ConvertUnwrapped(JsonValueFactory factory, out bool isArray)
     {
-        var root = _document.RootElement;
-        JsonElement? only = null;
-        if (root.ValueKind == JsonValueKind.Object)
-        {
-            foreach (var property in root.EnumerateObject())
-            {
-                if (property.Name == "_links") continue;
-                if (only is not null) { only = null; break; }
-                only = property.Value;
-            }
-        }
-        var value = only ?? root;
+        var value = Envelope.Wrapped(_document.RootElement) ?? _document.RootElement;
         isArray = value.ValueKind == JsonValueKind.Array;
         return JsonValues.Convert(value, factory);
     }

@@ -12,8 +12,9 @@ namespace ITwinAuth;
 public sealed class ITwinAccessToken
 {
     internal ITwinAccessToken(SecureString token, string tokenType, TimeSpan lifetime, DateTimeOffset issuedOn,
-        long expiresAtTimestamp, string[] scopes, string clientId, Uri authority, TokenCacheKey key, bool fromCache)
+        long expiresAtTimestamp, string[] scopes, string clientId, Uri authority, TokenCacheKey key, bool fromCache, Clock clock)
     {
+        _clock = clock;
         token.MakeReadOnly();
         SecureToken = token;
         TokenType = tokenType;
@@ -28,6 +29,8 @@ public sealed class ITwinAccessToken
         FromCache = fromCache;
     }
 
+    private readonly Clock _clock;
+
     public string ClientId { get; }
     public string[] Scopes { get; }
     public string TokenType { get; }
@@ -38,12 +41,12 @@ public sealed class ITwinAccessToken
     /// <summary>True when this call was answered from the in-memory cache.</summary>
     public bool FromCache { get; }
 
-    /// <summary>Time left before expiry, by the monotonic clock.</summary>
+    /// <summary>Time left before expiry, by the monotonic clock of the context that issued it.</summary>
     public TimeSpan ExpiresIn
     {
         get
         {
-            var left = MonotonicClock.Until(ExpiresAtTimestamp);
+            var left = _clock.Until(ExpiresAtTimestamp);
             return left > TimeSpan.Zero ? left : TimeSpan.Zero;
         }
     }
@@ -57,7 +60,7 @@ public sealed class ITwinAccessToken
     internal TokenCacheKey Key { get; }
 
     internal ITwinAccessToken AsCacheHit() =>
-        new(SecureToken, TokenType, Lifetime, IssuedOn, ExpiresAtTimestamp, Scopes, ClientId, Authority, Key, fromCache: true);
+        new(SecureToken, TokenType, Lifetime, IssuedOn, ExpiresAtTimestamp, Scopes, ClientId, Authority, Key, fromCache: true, _clock);
 
     public override string ToString() => $"{TokenType} token for {ClientId} (expires {ExpiresOn:u})";
 }

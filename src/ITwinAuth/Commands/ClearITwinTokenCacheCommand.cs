@@ -19,12 +19,13 @@ public sealed class ClearITwinTokenCacheCommand : PSCmdlet
         int removed;
         if (Connection is null)
         {
-            removed = TokenCache.Shared.Clear();
+            removed = ITwinSession.Context.Tokens.Clear();
+            ITwinSession.Context.RateLimits.Clear();
         }
         else
         {
             var (authority, clientId) = (Connection.Authority, Connection.ClientId);
-            removed = TokenCache.Shared.Clear(key => key.BelongsTo(authority, clientId));
+            removed = ITwinSession.Context.Tokens.Clear(key => key.BelongsTo(authority, clientId));
         }
         WriteVerbose($"Cleared {removed} cached token(s).");
     }

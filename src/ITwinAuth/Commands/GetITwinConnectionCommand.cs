@@ -10,7 +10,7 @@ public sealed class GetITwinConnectionCommand : PSCmdlet
 {
     protected override void EndProcessing()
     {
-        if (ITwinSession.Current is { } connection)
+        if (ITwinSession.CurrentSnapshot is { } connection)
             WriteObject(connection);
         else
             WriteVerbose("There is no current connection; sign in with Get-ITwinServiceToken.");

@@ -26,7 +26,7 @@ public sealed class GetITwinMeCommand : ITwinRequestCmdlet
         var call = ApiClient.NewCall(HttpMethod.Get, ApiClient.Resolve(tokens.ApiBaseUri, "users/me", null, null), tokens, null, null);
         try
         {
-            var result = await ApiClient.SendAsync(call, allowErrorStatus: false, Log, cancellationToken).ConfigureAwait(false);
+            var result = await ApiClient.SendAsync(ITwinSession.Context, call, allowErrorStatus: false, Log, cancellationToken).ConfigureAwait(false);
             WriteObjectAsync(ITwinUser.From(result));
         }
         catch (ITwinAuthException ex)

@@ -71,8 +71,8 @@ public sealed class GetITwinServiceTokenCommand : AsyncPSCmdlet
             if (ClientId is null && EnvironmentCredentialSource.FirstSet(EnvironmentCredentialSource.ClientIdVariables) is null &&
                 ITwinSession.Current is { } current && Scope is null && Authority is null && ApiBaseUri is null && Environment is null)
             {
-                Log.Verbose($"No credentials given: the current connection's token ({current.ClientId} at {current.ApiBaseUri}).");
-                WriteObjectAsync(await new ConnectionTokenSource(current, this, Log).GetTokenAsync(Force, cancellationToken).ConfigureAwait(false));
+                Log.Verbose($"No credentials given: the current connection's token ({current.Settings.ClientId} at {current.ApiBaseUri}).");
+                WriteObjectAsync(await new ConnectionTokenSource(ITwinSession.Context, current, this, Log).GetTokenAsync(Force, cancellationToken).ConfigureAwait(false));
                 return;
             }
             throw MissingSecret();
@@ -87,13 +87,13 @@ public sealed class GetITwinServiceTokenCommand : AsyncPSCmdlet
         var settings = reading.Settings;
         Log.Verbose($"Signing in as '{settings.ClientId}' with the secret from {reading.Location}; authority {settings.Authority}, " +
                     $"API {settings.ApiBaseUri}, scope '{string.Join(" ", settings.Scopes)}' ({settings.Origins}).");
-        var connection = new ITwinConnection(source, parameters, Environment, RefreshMargin, reading);
-        var token = await ConnectionTokenSource.AcquireAsync(connection, reading.Credential, Force, Log, cancellationToken).ConfigureAwait(false);
+        var connection = new ServiceConnection(source, parameters, Environment, RefreshMargin, reading);
+        var token = await ConnectionTokenSource.AcquireAsync(ITwinSession.Context, connection, reading.Credential, Force, Log, cancellationToken).ConfigureAwait(false);
         ITwinSession.Current = connection;
         if (TokenCache.IsMarginClamped(token.Lifetime, RefreshMargin))
             WriteWarningAsync($"-RefreshMargin {RefreshMargin} is not shorter than the token's lifetime ({TokenCache.Describe(token.Lifetime)}), " +
                 $"so it would renew on every call; a margin of half the lifetime ({TokenCache.Describe(TokenCache.MarginFor(token.Lifetime, RefreshMargin))}) is used instead.");
-        Log.Verbose($"Current connection: {connection.ClientId} at {connection.ApiBaseUri} ({(token.FromCache ? "token from cache" : "new token")}, expires {token.ExpiresOn:u}).");
+        Log.Verbose($"Current connection: {connection.Settings.ClientId} at {connection.ApiBaseUri} ({(token.FromCache ? "token from cache" : "new token")}, expires {token.ExpiresOn:u}).");
         WriteObjectAsync(token);
     }
 
@@ -128,11 +128,8 @@ public sealed class GetITwinServiceTokenCommand : AsyncPSCmdlet
     /// <summary>Where the app comes from. Which setting wins is decided in the core: see SettingsResolver.</summary>
     private CredentialSource Source() => ParameterSetName switch
     {
-        ClientSecretSet => new StaticCredentialSource(
-            new ServiceCredential(ClientId ?? EnvironmentCredentialSource.FirstSet(EnvironmentCredentialSource.ClientIdVariables)?.Value ?? string.Empty, ClientSecret!),
-            CredentialSourceKind.Direct),
-        CredentialSet => new StaticCredentialSource(new ServiceCredential(Credential!.UserName ?? string.Empty, Credential.Password),
-            CredentialSourceKind.Credential),
+        ClientSecretSet => new StaticCredentialSource(null, ClientSecret!, CredentialSourceKind.Direct),
+        CredentialSet => new StaticCredentialSource(Credential!.UserName, Credential.Password, CredentialSourceKind.Credential),
         VaultSet => new VaultCredentialSource(SecretName!, Vault),
         _ => new EnvironmentCredentialSource(),
     };

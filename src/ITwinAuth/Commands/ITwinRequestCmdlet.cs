@@ -25,15 +25,13 @@ public abstract class ITwinRequestCmdlet : AsyncPSCmdlet
     {
         if (Token is not null)
         {
-            var apiBase = ApiBaseUri is not null
-                ? EndpointPolicy.RequireUsable(ApiBaseUri, nameof(ApiBaseUri))
-                : ITwinSession.Current?.ApiBaseUri ?? ITwinEndpoints.ApiBaseFor(ITwinEnvironment.Production);
-            return new FixedTokenSource(Token, EndpointPolicy.AsBase(apiBase));
+            var apiBase = SettingsResolver.ApiBaseForToken(ApiBaseUri, ITwinSession.Current?.ApiBaseUri);
+            return new FixedTokenSource(Token, apiBase, ITwinSession.Context.Tokens);
         }
-        var connection = Connection ?? ITwinSession.Current ?? throw new ITwinAuthException(ITwinErrorIds.NoConnection,
+        var connection = Connection?.Live ?? ITwinSession.Current ?? throw new ITwinAuthException(ITwinErrorIds.NoConnection,
             ITwinErrorCategory.AuthenticationError,
             "There is no current connection. Sign in first with Get-ITwinServiceToken (from a vault, -Credential, " +
             "-ClientId/-ClientSecret or environment variables), or give -Connection or -Token.");
-        return new ConnectionTokenSource(connection, this, Log);
+        return new ConnectionTokenSource(ITwinSession.Context, connection, this, Log);
     }
 }

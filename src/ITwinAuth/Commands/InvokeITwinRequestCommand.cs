@@ -105,7 +105,7 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
 
     [Parameter]
     [ValidateRange(0, 20)]
-    public int MaximumRetryCount { get; set; } = RetryPolicy.DefaultMaximumRetryCount;
+    public int MaximumRetryCount { get; set; } = RetryOptions.DefaultMaximumRetryCount;
 
     /// <summary>Bounds one attempt. The upper bound is what a .NET Framework timer accepts (about 24 days).</summary>
     [Parameter]
@@ -240,7 +240,7 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
     private HttpCall NewCall(HttpMethod method, Uri target, Func<HttpContent?>? content)
     {
         var call = ApiClient.NewCall(method, target, _tokens!, ApiVersion, Prefer?.ToString());
-        call.Retry = new RetryPolicy { MaximumRetryCount = MaximumRetryCount };
+        call.Retry = new RetryOptions { MaximumRetryCount = MaximumRetryCount };
         call.AttemptTimeout = TimeSpan.FromSeconds(TimeoutSec);
         call.Deadline = TimeSpan.FromSeconds(TotalTimeoutSec);
         call.MaximumBodyBytes = MaximumResponseSize;
@@ -256,7 +256,7 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
         var outFile = _outFile;
         call.OutFile = outFile;
 
-        var result = await ApiClient.SendAsync(call, SkipHttpErrorCheck, output.Log, cancellationToken).ConfigureAwait(false);
+        var result = await ApiClient.SendAsync(ITwinSession.Context, call, SkipHttpErrorCheck, output.Log, cancellationToken).ConfigureAwait(false);
         Expose(result, output);
         if (outFile is not null && result.IsSuccess)
         {
@@ -288,7 +288,7 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
         var activity = $"{method.Method} {target.GetLeftPart(UriPartial.Path)}";
         var sink = new PageWriter(this, output, activity, cancellationToken);
         var pager = new Pager(PagingParameters.Skip, PagingParameters.First, countAll: PagingParameters.IncludeTotalCount);
-        var outcome = await pager.RunAsync(next => NewCall(method, next, content), target, SkipHttpErrorCheck, sink, output.Log, cancellationToken)
+        var outcome = await pager.RunAsync(ITwinSession.Context, next => NewCall(method, next, content), target, SkipHttpErrorCheck, sink, output.Log, cancellationToken)
             .ConfigureAwait(false);
 
         await output.RunAsync(() =>

@@ -50,8 +50,7 @@ public sealed class DesktopNetworkingTests
         try
         {
             ServicePointManager.SecurityProtocol = SecurityProtocolType.Tls;
-            SharedHttpClient.Reset();
-            _ = SharedHttpClient.Instance;
+            HttpTransport.CreateHandler().Dispose();
             var now = ServicePointManager.SecurityProtocol;
             Assert.True(now.HasFlag(SecurityProtocolType.Tls12), $"{now}");
             Assert.True(now.HasFlag(Tls13), $"{now}");
@@ -60,7 +59,6 @@ public sealed class DesktopNetworkingTests
         finally
         {
             ServicePointManager.SecurityProtocol = before;
-            SharedHttpClient.Reset();
         }
     }
 
@@ -71,14 +69,12 @@ public sealed class DesktopNetworkingTests
         try
         {
             ServicePointManager.SecurityProtocol = SecurityProtocolType.SystemDefault;
-            SharedHttpClient.Reset();
-            _ = SharedHttpClient.Instance;
+            HttpTransport.CreateHandler().Dispose();
             Assert.Equal(SecurityProtocolType.SystemDefault, ServicePointManager.SecurityProtocol);
         }
         finally
         {
             ServicePointManager.SecurityProtocol = before;
-            SharedHttpClient.Reset();
         }
     }
 
@@ -93,19 +89,12 @@ public sealed class DesktopNetworkingTests
     }
 
     [Fact]
-    public void The_modules_client_raises_the_connection_limit_and_sends_no_Expect_100_continue()
+    public void The_modules_transport_raises_the_connection_limit_and_its_requests_send_no_Expect_100_continue()
     {
-        SharedHttpClient.Reset();
-        try
-        {
-            var client = SharedHttpClient.Instance;
-            Assert.False(client.DefaultRequestHeaders.ExpectContinue);
-            var handler = (HttpClientHandler)typeof(HttpMessageInvoker).GetField("_handler", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(client)!;
-            Assert.True(handler.MaxConnectionsPerServer >= DesktopNetworking.ConnectionsPerServer);
-        }
-        finally
-        {
-            SharedHttpClient.Reset();
-        }
+        using var handler = (HttpClientHandler)HttpTransport.CreateHandler();
+        Assert.True(handler.MaxConnectionsPerServer >= DesktopNetworking.ConnectionsPerServer);
+        var call = new HttpCall(HttpMethod.Post, new Uri("https://api.bentley.com/itwins")) { Content = () => new StringContent("{}") };
+        using var request = RequestFactory.Build(call, Hop.First(call), token: null);
+        Assert.False(request.Headers.ExpectContinue);
     }
 }

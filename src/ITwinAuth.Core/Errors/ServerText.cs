@@ -1,0 +1,64 @@
+using System;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace ITwinAuth.Core;
+
+/// <summary>
+/// Text from elsewhere (a server's error body, a header, a vault, .NET's own message about a socket
+/// or a proxy) made safe before the user sees it: no control character reaches the terminal (C0 but
+/// tab, DEL, C1, so no escape sequence, bell, backspace or forged line), no credential in a URI
+/// (user:password@) survives, and the text is cut to an excerpt. The one rule for every message,
+/// error record, verbose line, warning and progress text the module writes.
+/// </summary>
+public static class ServerText
+{
+    /// <summary>The most of one server field quoted in a message.</summary>
+    public const int FieldMaximum = 500;
+
+    /// <summary>The most a whole error message may hold.</summary>
+    public const int MessageMaximum = 2000;
+
+    /// <summary>The most ErrorDetails may hold.</summary>
+    public const int DetailsMaximum = 16 * 1024;
+
+    private static readonly Regex UserInfo = new(@"(?<=[A-Za-z][A-Za-z0-9+.\-]*://)[^/?#\s@]*@", RegexOptions.CultureInvariant);
+
+    /// <summary>One line: every control character, CR and LF included, becomes a space or '?'.</summary>
+    public static string Line(string? text, int maximum = FieldMaximum) => Clean(text, maximum, keepNewLines: false);
+
+    /// <summary>Several lines (ErrorDetails): LF kept, every other control character replaced.</summary>
+    public static string Block(string? text, int maximum = DetailsMaximum) => Clean(text, maximum, keepNewLines: true);
+
+    /// <summary>Whether the text already needs nothing done (the common case costs one scan).</summary>
+    public static bool IsClean(string text)
+    {
+        foreach (var c in text)
+            if (IsControl(c)) return false;
+        return text.IndexOf('@') < 0 || !UserInfo.IsMatch(text);
+    }
+
+    private static string Clean(string? text, int maximum, bool keepNewLines)
+    {
+        if (string.IsNullOrEmpty(text)) return string.Empty;
+        var source = text!;
+        if (source.IndexOf('@') >= 0) source = UserInfo.Replace(source, "***@");
+        var builder = new StringBuilder(Math.Min(source.Length, maximum) + 40);
+        var used = 0;
+        for (; used < source.Length && builder.Length < maximum; used++)
+        {
+            var c = source[used];
+            if (!IsControl(c)) builder.Append(c);
+            else if (c == '\n' && keepNewLines) builder.Append('\n');
+            else if (c is '\n' or '\r' or '\t') { if (builder.Length == 0 || builder[builder.Length - 1] != ' ') builder.Append(' '); }
+            else builder.Append('?');
+        }
+        return used < source.Length ? builder.Append($"... ({source.Length - used} more characters)").ToString() : builder.ToString();
+    }
+
+    /// <summary>C0 (tab included: a terminal may expand it oddly inside a one-line field), DEL, C1,
+    /// and the bidirectional overrides that can make a line read differently than it is.</summary>
+    private static bool IsControl(char c) =>
+        c < ' ' || c == '\x7f' || (c >= '\x80' && c <= '\x9f') ||
+        (c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069');
+}
