@@ -45,6 +45,7 @@ public static class ITwinErrorIds
     public const string ResponseTooLarge = "ResponseTooLarge";
     public const string ResponseDecodingFailed = "ResponseDecodingFailed";
     public const string ResponseNotConvertible = "ResponseNotConvertible";
+    public const string ResponseTooComplex = "ResponseTooComplex";
     public const string InvalidHeaderValue = "InvalidHeaderValue";
     public const string HeaderNotAllowed = "HeaderNotAllowed";
     public const string InvalidQuery = "InvalidQuery";

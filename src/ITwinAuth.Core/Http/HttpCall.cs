@@ -27,6 +27,14 @@ public sealed class HttpCall
     /// <summary>The default for a buffered API response; a page of 1,000 iTwins is about 1 MiB.</summary>
     public const long DefaultApiBodyLimit = 32L << 20;
 
+    /// <summary>What requests under way at once may buffer together by default: with -ThrottleLimit N each
+    /// gets at most this divided by N (and never more than <see cref="DefaultApiBodyLimit"/>), unless the
+    /// caller sets -MaximumResponseSize.</summary>
+    public const long FanOutBodyBudget = 256L << 20;
+
+    /// <summary>The default body limit of one of <paramref name="concurrent"/> requests under way at once.</summary>
+    public static long DefaultApiBodyLimitFor(int concurrent) => Math.Min(DefaultApiBodyLimit, FanOutBodyBudget / Math.Max(1, concurrent));
+
     /// <summary>The default overall deadline of an API call: attempts, waits and body reads together.</summary>
     public static readonly TimeSpan DefaultDeadline = TimeSpan.FromMinutes(2);
 

@@ -13,8 +13,11 @@ public sealed class Page : IDisposable
     private readonly JsonDocument _document;
     private readonly JsonElement _items;
 
-    private Page(JsonDocument document, string? collectionName, JsonElement items, Uri? next)
+    private readonly string _target;
+
+    private Page(JsonDocument document, string? collectionName, JsonElement items, Uri? next, string target)
     {
+        _target = target;
         _document = document;
         CollectionName = collectionName;
         _items = items;
@@ -29,23 +32,29 @@ public sealed class Page : IDisposable
     public int ItemCount => IsCollection ? _items.GetArrayLength() : 0;
 
     /// <summary>The whole body, made with <paramref name="factory"/>.</summary>
-    public object? ConvertBody(JsonValueFactory factory) => JsonValues.Convert(_document.RootElement, factory);
+    public object? ConvertBody(JsonValueFactory factory) => JsonValues.Convert(_document.RootElement, factory, new ConversionBudget(_target));
 
     /// <summary>The collection's items after the first <paramref name="skip"/>, in order, each made
     /// with <paramref name="factory"/> when it is reached (skipped ones are never converted).</summary>
     public IEnumerable<object?> ConvertItems(JsonValueFactory factory, int skip = 0)
     {
         if (!IsCollection) yield break;
+        var budget = new ConversionBudget(_target);
         foreach (var item in _items.EnumerateArray())
-            if (skip > 0) skip--; else yield return JsonValues.Convert(item, factory);
+            if (skip > 0) skip--; else yield return JsonValues.Convert(item, factory, budget);
     }
 
     /// <summary>The same, as each item's JSON text (for -Raw).</summary>
     public IEnumerable<string> RawItems(int skip = 0)
     {
         if (!IsCollection) yield break;
+        var budget = new ConversionBudget(_target);
         foreach (var item in _items.EnumerateArray())
-            if (skip > 0) skip--; else yield return item.GetRawText();
+        {
+            if (skip > 0) { skip--; continue; }
+            budget.Spend();
+            yield return item.GetRawText();
+        }
     }
 
     public void Dispose() => _document.Dispose();
@@ -58,7 +67,7 @@ public sealed class Page : IDisposable
             var root = document.RootElement;
             var isCollection = Envelope.TryGetCollection(root, out var name, out var items);
             var next = Envelope.NextHref(root) is { } href ? boundary.RequireNextLink(result, href) : null;
-            return new Page(document, isCollection ? name : null, isCollection ? items : root, next);
+            return new Page(document, isCollection ? name : null, isCollection ? items : root, next, result.Target);
         }
         catch
         {

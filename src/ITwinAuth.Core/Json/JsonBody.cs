@@ -7,14 +7,19 @@ namespace ITwinAuth.Core;
 public sealed class JsonBody : IDisposable
 {
     private readonly JsonDocument _document;
+    private readonly string _target;
 
-    private JsonBody(JsonDocument document) => _document = document;
+    private JsonBody(JsonDocument document, string target)
+    {
+        _document = document;
+        _target = target;
+    }
 
     /// <summary>True when the body is a JSON array (its items are written one by one).</summary>
     public bool IsArray => _document.RootElement.ValueKind == JsonValueKind.Array;
 
     /// <summary>The body, made with <paramref name="factory"/>.</summary>
-    public object? Convert(JsonValueFactory factory) => JsonValues.Convert(_document.RootElement, factory);
+    public object? Convert(JsonValueFactory factory) => JsonValues.Convert(_document.RootElement, factory, new ConversionBudget(_target));
 
     /// <summary>
     /// The one value an envelope wraps: {"user": {...}} gives the user, {"iTwins": [...], "_links": ...}
@@ -24,11 +29,11 @@ public sealed class JsonBody : IDisposable
     {
         var value = Envelope.Wrapped(_document.RootElement) ?? _document.RootElement;
         isArray = value.ValueKind == JsonValueKind.Array;
-        return JsonValues.Convert(value, factory);
+        return JsonValues.Convert(value, factory, new ConversionBudget(_target));
     }
 
     public static JsonBody Read(HttpResult result) =>
-        new(JsonRead.TryParse(result.Body) ?? throw ApiErrors.NotJson(result));
+        new(JsonRead.TryParse(result.Body) ?? throw ApiErrors.NotJson(result), result.Target);
 
     public void Dispose() => _document.Dispose();
 }

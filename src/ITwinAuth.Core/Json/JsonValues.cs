@@ -22,21 +22,51 @@ public abstract class JsonValueFactory
     }
 }
 
-/// <summary>The one place JSON values become .NET values.</summary>
+/// <summary>
+/// How many JSON values one response may become. A body within its byte limit can still hold
+/// millions of tiny values ("[0,0,0,...]"), each of which costs far more as an object than as a
+/// byte; past this budget the conversion stops with <see cref="ITwinErrorIds.ResponseTooComplex"/>,
+/// so memory stays a small multiple of the body limit. A page of 1,000 iTwins is about 30,000 values.
+/// </summary>
+public sealed class ConversionBudget
+{
+    public const int MaximumValues = 1_000_000;
+
+    private readonly string _target;
+    private int _left;
+
+    public ConversionBudget(string target, int maximum = MaximumValues)
+    {
+        _target = target;
+        _left = maximum;
+    }
+
+    /// <summary>Counts one value (or one item written raw); throws when the budget is spent.</summary>
+    public void Spend()
+    {
+        if (--_left >= 0) return;
+        throw new ITwinAuthException(ITwinErrorIds.ResponseTooComplex, ITwinErrorCategory.LimitsExceeded,
+            $"{_target} answered with more than {MaximumValues:N0} JSON values in one response, more than ITwinAuth turns into objects at once. " +
+            "Use -Raw for the text, -OutFile to save it, or a smaller page ($top).", _target);
+    }
+}
+
+/// <summary>The one place JSON values become .NET values, within a <see cref="ConversionBudget"/>.</summary>
 internal static class JsonValues
 {
-    public static object? Convert(JsonElement element, JsonValueFactory factory)
+    public static object? Convert(JsonElement element, JsonValueFactory factory, ConversionBudget budget)
     {
+        budget.Spend();
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
                 var properties = new List<KeyValuePair<string, object?>>();
                 foreach (var property in element.EnumerateObject())
-                    properties.Add(new KeyValuePair<string, object?>(property.Name, Convert(property.Value, factory)));
+                    properties.Add(new KeyValuePair<string, object?>(property.Name, Convert(property.Value, factory, budget)));
                 return factory.CreateObject(properties);
             case JsonValueKind.Array:
                 var items = new List<object?>(element.GetArrayLength());
-                foreach (var item in element.EnumerateArray()) items.Add(Convert(item, factory));
+                foreach (var item in element.EnumerateArray()) items.Add(Convert(item, factory, budget));
                 return factory.CreateArray(items);
             case JsonValueKind.String:
                 return element.GetString();

@@ -72,7 +72,7 @@ public sealed class GetITwinServiceTokenCommand : AsyncPSCmdlet
                 ITwinSession.Current is { } current && Scope is null && Authority is null && ApiBaseUri is null && Environment is null)
             {
                 Log.Verbose($"No credentials given: the current connection's token ({current.Settings.ClientId} at {current.ApiBaseUri}).");
-                WriteObjectAsync(await new ConnectionTokenSource(ITwinSession.Context, current, this, Log).GetTokenAsync(Force, cancellationToken).ConfigureAwait(false));
+                WriteObjectAsync(await new ConnectionTokenSource(ITwinSession.Context, current, Dispatcher, Log).GetTokenAsync(Force, cancellationToken).ConfigureAwait(false));
                 return;
             }
             throw MissingSecret();
@@ -83,7 +83,7 @@ public sealed class GetITwinServiceTokenCommand : AsyncPSCmdlet
         var parameters = new AppSettings { ClientId = ClientId, Scopes = Scope, Authority = Authority, ApiBaseUri = ApiBaseUri };
         Log.Verbose($"Reading the client secret from: {source.Description}.");
         // One read: its credential seeds the first token request, so the source is not read twice.
-        var reading = await AppReading.ReadAsync(source, parameters, Environment, this, cancellationToken).ConfigureAwait(false);
+        var reading = await AppReading.ReadAsync(source, parameters, Environment, Dispatcher, cancellationToken).ConfigureAwait(false);
         var settings = reading.Settings;
         Log.Verbose($"Signing in as '{settings.ClientId}' with the secret from {reading.Location}; authority {settings.Authority}, " +
                     $"API {settings.ApiBaseUri}, scope '{string.Join(" ", settings.Scopes)}' ({settings.Origins}).");

@@ -32,6 +32,6 @@ public abstract class ITwinRequestCmdlet : AsyncPSCmdlet
             ITwinErrorCategory.AuthenticationError,
             "There is no current connection. Sign in first with Get-ITwinServiceToken (from a vault, -Credential, " +
             "-ClientId/-ClientSecret or environment variables), or give -Connection or -Token.");
-        return new ConnectionTokenSource(ITwinSession.Context, connection, this, Log);
+        return new ConnectionTokenSource(ITwinSession.Context, connection, Dispatcher, Log);
     }
 }

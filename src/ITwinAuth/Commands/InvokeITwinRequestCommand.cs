@@ -133,6 +133,7 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
     private OrderedFanOut? _fanOut;
     private IDictionary<string, string>? _headers;
     private string? _outFile;
+    private long _bodyLimit;
 
     protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
     {
@@ -146,6 +147,8 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
         if (OutFile is not null && (All || Raw))
             throw new ITwinAuthException(ITwinErrorIds.InvalidParameter, ITwinErrorCategory.InvalidArgument, "-OutFile cannot be combined with -All or -Raw.", "OutFile");
         ApiClient.AcceptFor(ApiVersion);
+        // A fan-out shares one default budget; a limit the caller gives is the caller's.
+        _bodyLimit = MyInvocation.BoundParameters.ContainsKey(nameof(MaximumResponseSize)) ? MaximumResponseSize : HttpCall.DefaultApiBodyLimitFor(ThrottleLimit);
         _tokens = ResolveTokens();
         return Task.CompletedTask;
     }
@@ -243,7 +246,7 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
         call.Retry = new RetryOptions { MaximumRetryCount = MaximumRetryCount };
         call.AttemptTimeout = TimeSpan.FromSeconds(TimeoutSec);
         call.Deadline = TimeSpan.FromSeconds(TotalTimeoutSec);
-        call.MaximumBodyBytes = MaximumResponseSize;
+        call.MaximumBodyBytes = _bodyLimit;
         call.Content = content;
         if (_headers is not null)
             foreach (var header in _headers) call.CallerHeaders[header.Key] = header.Value;

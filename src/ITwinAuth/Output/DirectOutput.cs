@@ -18,6 +18,5 @@ internal sealed class DirectOutput : IRequestOutput
 
     public ILogSink Log { get; }
     public bool Post(Action action) => _post(action);
-    public Task RunAsync(Action action, CancellationToken cancellationToken) =>
-        PipelineCall.RunAsync(Post, () => { action(); return true; }, failureStopsCommand: true, cancellationToken);
+    public Task RunAsync(Action action, CancellationToken cancellationToken) => PipelineDispatcher.RunAsync(Post, action, cancellationToken);
 }

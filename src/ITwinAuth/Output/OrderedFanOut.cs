@@ -93,7 +93,6 @@ internal sealed class OrderedFanOut
             }
         }
 
-        public Task RunAsync(Action action, CancellationToken cancellationToken) =>
-        PipelineCall.RunAsync(Post, () => { action(); return true; }, failureStopsCommand: true, cancellationToken);
+        public Task RunAsync(Action action, CancellationToken cancellationToken) => PipelineDispatcher.RunAsync(Post, action, cancellationToken);
     }
 }
