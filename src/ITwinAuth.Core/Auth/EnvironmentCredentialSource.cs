@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -11,11 +12,11 @@ namespace ITwinAuth.Core;
 /// </summary>
 public sealed class EnvironmentCredentialSource : CredentialSource
 {
-    public static readonly string[] ClientIdVariables = { "ITWIN_CLIENT_ID", "ITP_SERVICE_CLIENT_ID" };
-    public static readonly string[] ClientSecretVariables = { "ITWIN_CLIENT_SECRET", "ITP_SERVICE_CLIENT_SECRET" };
-    public static readonly string[] ScopeVariables = { "ITWIN_SCOPE" };
-    public static readonly string[] AuthorityVariables = { "ITWIN_AUTHORITY", "ITP_ISSUER_URL" };
-    public static readonly string[] ApiBaseUriVariables = { "ITWIN_API_BASE_URI", "ITP_API_URL" };
+    public static readonly IReadOnlyList<string> ClientIdVariables = Array.AsReadOnly(new[] { "ITWIN_CLIENT_ID", "ITP_SERVICE_CLIENT_ID" });
+    public static readonly IReadOnlyList<string> ClientSecretVariables = Array.AsReadOnly(new[] { "ITWIN_CLIENT_SECRET", "ITP_SERVICE_CLIENT_SECRET" });
+    public static readonly IReadOnlyList<string> ScopeVariables = Array.AsReadOnly(new[] { "ITWIN_SCOPE" });
+    public static readonly IReadOnlyList<string> AuthorityVariables = Array.AsReadOnly(new[] { "ITWIN_AUTHORITY", "ITP_ISSUER_URL" });
+    public static readonly IReadOnlyList<string> ApiBaseUriVariables = Array.AsReadOnly(new[] { "ITWIN_API_BASE_URI", "ITP_API_URL" });
 
     public override CredentialSourceKind Kind => CredentialSourceKind.Environment;
 
@@ -29,7 +30,7 @@ public sealed class EnvironmentCredentialSource : CredentialSource
     }
 
     /// <summary>The first variable of the list that is set and not blank.</summary>
-    public static (string Name, string Value)? FirstSet(string[] names)
+    public static (string Name, string Value)? FirstSet(IReadOnlyList<string> names)
     {
         foreach (var name in names)
         {

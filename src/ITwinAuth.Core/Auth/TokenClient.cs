@@ -12,7 +12,7 @@ namespace ITwinAuth.Core;
 public static class TokenClient
 {
     /// <summary>Scopes a service application may not ask for; the official client refuses them too.</summary>
-    public static readonly string[] RefusedScopes = { "openid", "email", "profile", "organization" };
+    public static readonly IReadOnlyList<string> RefusedScopes = Array.AsReadOnly(new[] { "openid", "email", "profile", "organization" });
 
     public static string[] ValidateScopes(string[]? scopes)
     {

@@ -39,6 +39,20 @@ public static class QueryString
         text.Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value));
     }
 
+    /// <summary>A -Headers value as text, by the same rules as a query value (1.5 is "1.5" under every culture).</summary>
+    public static string HeaderText(string name, object? value)
+    {
+        try
+        {
+            return value is null ? string.Empty : Format(name, value, inList: false);
+        }
+        catch (ITwinAuthException)
+        {
+            throw new ITwinAuthException(ITwinErrorIds.InvalidHeaderValue, ITwinErrorCategory.InvalidArgument,
+                $"-Headers value of '{ServerText.Line(name, 100)}' is a {value!.GetType().Name}, not a string, number, boolean, date or GUID; nothing was sent.", "Headers");
+        }
+    }
+
     public static string Format(string key, object value, bool inList) => value switch
     {
         string s => s,

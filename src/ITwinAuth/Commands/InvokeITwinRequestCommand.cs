@@ -139,7 +139,7 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
     {
         if (Headers is not null)
             _headers = HeaderPolicy.Check(Headers.Cast<DictionaryEntry>().Select(e => new KeyValuePair<string, string>(
-                e.Key?.ToString() ?? string.Empty, PowerShellValues.Unwrap(e.Value)?.ToString() ?? string.Empty)));
+                e.Key?.ToString() ?? string.Empty, QueryString.HeaderText(e.Key?.ToString() ?? string.Empty, PowerShellValues.Unwrap(e.Value)))));
         if (ContentType is not null) ApiClient.ParseContentType(ContentType);
         if (OutFile is not null) _outFile = ResolveOutFile(OutFile);
         if (Raw && AsHashtable)
