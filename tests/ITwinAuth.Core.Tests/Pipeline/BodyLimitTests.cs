@@ -1,0 +1,148 @@
+using System.Net;
+using Xunit;
+
+namespace ITwinAuth.Core.Tests.Policies;
+
+/// <summary>BodyReader through the pipeline: a body over its limit is refused, declared or not,
+/// after reading at most the limit; HEAD reads nothing; an encoding left undecoded is refused.</summary>
+public sealed class BodyLimitTests : PolicyTestBase
+{
+    private const long Limit = 64 * 1024;
+
+    /// <summary>The reader's chunk: how far past the limit one read may go before it is noticed.</summary>
+    private const long Chunk = 81920;
+
+    private static HttpCall Get(long limit = Limit, HttpMethod? method = null)
+    {
+        var call = ApiCall(method ?? HttpMethod.Get, "itwins");
+        call.MaximumBodyBytes = limit;
+        return call;
+    }
+
+    [Fact]
+    public async Task A_declared_Content_Length_over_the_limit_is_refused_before_reading()
+    {
+        var body = ScriptedBody.OfLength(Limit + 1);
+        Server.Then(_ => FakeServer.Response(HttpStatusCode.OK, body.AsContent(declaredLength: Limit + 1))).Then(200, "{}");
+
+        var ex = await FailsAsync(Get());
+
+        Assert.Equal(ITwinErrorIds.ResponseTooLarge, ex.ErrorId);
+        Assert.Equal(ITwinErrorCategory.LimitsExceeded, ex.Category);
+        Assert.Contains("declared", ex.Message);
+        Assert.Equal(0, body.BytesRead);
+        Assert.Single(Server.Requests); // not retried
+    }
+
+    [Fact]
+    public async Task An_endless_body_without_a_length_is_refused_after_at_most_the_limit()
+    {
+        var body = ScriptedBody.Endless();
+        Server.Then(_ => FakeServer.Response(HttpStatusCode.OK, body.AsContent())).Then(200, "{}");
+
+        var ex = await FailsAsync(Get());
+
+        Assert.Equal(ITwinErrorIds.ResponseTooLarge, ex.ErrorId);
+        Assert.InRange(body.BytesRead, Limit + 1, Limit + Chunk);
+        Assert.Single(Server.Requests);
+    }
+
+    [Fact]
+    public async Task A_body_that_declares_less_than_it_sends_is_still_held_to_the_limit()
+    {
+        var body = ScriptedBody.OfLength(4 * Limit);
+        Server.Then(_ => FakeServer.Response(HttpStatusCode.OK, body.AsContent(declaredLength: 10)));
+
+        var ex = await FailsAsync(Get());
+
+        Assert.Equal(ITwinErrorIds.ResponseTooLarge, ex.ErrorId);
+        Assert.InRange(body.BytesRead, Limit + 1, Limit + Chunk);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_body_of_exactly_the_limit_is_read(bool declared)
+    {
+        var body = ScriptedBody.OfLength(Limit);
+        Server.Then(_ => FakeServer.Response(HttpStatusCode.OK, body.AsContent(declared ? Limit : null)));
+
+        var result = await SendAsync(Get());
+
+        Assert.Equal(Limit, result.Body.Length);
+    }
+
+    [Fact]
+    public async Task An_error_status_body_is_held_to_the_limit_too()
+    {
+        var body = ScriptedBody.Endless();
+        Server.Then(_ => FakeServer.Response(HttpStatusCode.InternalServerError, body.AsContent()));
+
+        var ex = await FailsAsync(Get());
+
+        Assert.Equal(ITwinErrorIds.ResponseTooLarge, ex.ErrorId);
+        Assert.InRange(body.BytesRead, Limit + 1, Limit + Chunk);
+    }
+
+    [Fact]
+    public async Task An_identity_response_is_held_to_the_identity_limit()
+    {
+        var body = ScriptedBody.Endless();
+        Server.Then(_ => FakeServer.Response(HttpStatusCode.OK, body.AsContent()));
+
+        var ex = await FailsAsync(IdentityCall(HttpMethod.Post, "connect/token", "grant_type=client_credentials"));
+
+        Assert.Equal(ITwinErrorIds.ResponseTooLarge, ex.ErrorId);
+        Assert.InRange(body.BytesRead, HttpCall.IdentityBodyLimit + 1, HttpCall.IdentityBodyLimit + Chunk);
+    }
+
+    [Fact]
+    public async Task HEAD_returns_an_empty_body_and_reads_none()
+    {
+        var body = ScriptedBody.Endless();
+        Server.Then(_ => FakeServer.Response(HttpStatusCode.OK, body.AsContent(declaredLength: 1L << 40)));
+
+        var result = await SendAsync(Get(method: HttpMethod.Head));
+
+        Assert.Equal(HttpStatusCode.OK, result.StatusCode);
+        Assert.Empty(result.Body);
+        Assert.Equal(0, body.BytesRead);
+    }
+
+    [Theory]
+    [InlineData("br")]
+    [InlineData("gzip")]
+    [InlineData("x-custom, identity")]
+    public async Task A_Content_Encoding_left_undecoded_is_ResponseDecodingFailed(string encoding)
+    {
+        Server.Then(200, "{\"encoded\":true}", ("Content-Encoding", encoding)).Then(200, "{}");
+
+        var ex = await FailsAsync(Get());
+
+        Assert.Equal(ITwinErrorIds.ResponseDecodingFailed, ex.ErrorId);
+        Assert.Equal(ITwinErrorCategory.InvalidData, ex.Category);
+        Assert.Single(Server.Requests);
+    }
+
+    [Fact]
+    public async Task Content_Encoding_identity_is_read_as_is()
+    {
+        Server.Then(200, "{\"plain\":true}", ("Content-Encoding", "identity"));
+
+        var result = await SendAsync(Get());
+
+        Assert.Equal("{\"plain\":true}", System.Text.Encoding.UTF8.GetString(result.Body));
+    }
+
+    [Fact]
+    public async Task A_body_that_fails_to_decode_is_ResponseDecodingFailed_and_not_retried()
+    {
+        var body = ScriptedBody.FailingAfter(10, () => new InvalidDataException("The archive entry was compressed using an unsupported compression method."));
+        Server.Then(_ => FakeServer.Response(HttpStatusCode.OK, body.AsContent())).Then(200, "{}");
+
+        var ex = await FailsAsync(Get());
+
+        Assert.Equal(ITwinErrorIds.ResponseDecodingFailed, ex.ErrorId);
+        Assert.Single(Server.Requests);
+    }
+}
