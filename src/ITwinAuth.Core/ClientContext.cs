@@ -12,6 +12,8 @@ namespace ITwinAuth.Core;
 public sealed class ClientContext : IDisposable
 {
     private readonly HttpMessageInvoker _transport;
+    private readonly System.Collections.Generic.Dictionary<string, Proxied> _proxied = new(StringComparer.Ordinal);
+    private readonly byte[] _proxyKey = Guid.NewGuid().ToByteArray();
 
     public ClientContext(Clock? clock = null, HttpMessageHandler? transport = null)
     {
@@ -29,6 +31,36 @@ public sealed class ClientContext : IDisposable
     public RateLimitGate RateLimits { get; }
     public OidcDiscovery Discovery { get; }
 
+    /// <summary>The pipeline for a connection's proxy settings: the context's own when it has none, else a
+    /// transport of its own for those settings (shared by every call that uses them), with the same
+    /// clock and rate-limit gate.</summary>
+    public HttpPipeline PipelineFor(ProxySettings? proxy)
+    {
+        if (proxy is null) return Pipeline;
+        var key = proxy.Identity(_proxyKey);
+        lock (_proxied)
+        {
+            if (!_proxied.TryGetValue(key, out var proxied)) _proxied[key] = proxied = new Proxied(Clock, RateLimits, proxy);
+            return proxied.Pipeline;
+        }
+    }
+
+    /// <summary>A transport through a proxy and its pipeline, released with the context.</summary>
+    private sealed class Proxied : IDisposable
+    {
+        private readonly HttpMessageInvoker _transport;
+
+        public Proxied(Clock clock, RateLimitGate rateLimits, ProxySettings proxy)
+        {
+            _transport = new HttpMessageInvoker(HttpTransport.CreateHandler(proxy), disposeHandler: true);
+            Pipeline = new HttpPipeline(clock, rateLimits, _transport);
+        }
+
+        public HttpPipeline Pipeline { get; }
+
+        public void Dispose() => _transport.Dispose();
+    }
+
     /// <summary>Forgets every token, pause and discovered endpoint (the transport's connections stay).</summary>
     public void Forget()
     {
@@ -42,5 +74,10 @@ public sealed class ClientContext : IDisposable
     {
         Forget();
         _transport.Dispose();
+        lock (_proxied)
+        {
+            foreach (var proxied in _proxied.Values) proxied.Dispose();
+            _proxied.Clear();
+        }
     }
 }

@@ -23,14 +23,15 @@ public sealed class OidcDiscovery
 
     public void Forget() => _tokenEndpoints.Clear();
 
-    public async Task<Uri> GetTokenEndpointAsync(Uri authority, ILogSink log, CancellationToken cancellationToken)
+    /// <param name="pipeline">The connection's (through its proxy), or the context's default.</param>
+    public async Task<Uri> GetTokenEndpointAsync(Uri authority, ILogSink log, CancellationToken cancellationToken, HttpPipeline? pipeline = null)
     {
         var documentUri = DocumentUri(authority);
         if (_tokenEndpoints.TryGetValue(documentUri.AbsoluteUri, out var known)) return known;
 
         log.Verbose($"Discovering the token endpoint at {documentUri}.");
         var call = IdentityRequests.NewCall(HttpMethod.Get, documentUri, authority);
-        var result = await IdentityRequests.SendAsync(_pipeline, call, $"The identity service at {CredentialBoundary.OriginOf(authority)}", log, cancellationToken).ConfigureAwait(false);
+        var result = await IdentityRequests.SendAsync(pipeline ?? _pipeline, call, $"The identity service at {CredentialBoundary.OriginOf(authority)}", log, cancellationToken).ConfigureAwait(false);
 
         if (!result.IsSuccess)
             throw new ITwinAuthException(ITwinErrorIds.DiscoveryFailed, ITwinErrorCategory.ResourceUnavailable,

@@ -43,6 +43,9 @@ public sealed class ServiceConnection
     public ITwinEnvironment? RequestedEnvironment { get; }
     public TimeSpan? RefreshMargin { get; }
 
+    /// <summary>How this connection reaches the authority and the API (null: as .NET finds a proxy).</summary>
+    public ProxySettings? Proxy { get; init; }
+
     /// <summary>The settings of the last read.</summary>
     public ConnectionSettings Settings => Volatile.Read(ref _state).Settings;
 

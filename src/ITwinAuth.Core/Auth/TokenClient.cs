@@ -29,9 +29,10 @@ public static class TokenClient
     }
 
     public static async Task<ITwinAccessToken> RequestAsync(ClientContext context, Uri authority, ServiceCredential credential, string[] scopes,
-        TokenCacheKey key, ILogSink log, CancellationToken cancellationToken)
+        TokenCacheKey key, ILogSink log, CancellationToken cancellationToken, ProxySettings? proxy = null)
     {
-        var endpoint = await context.Discovery.GetTokenEndpointAsync(authority, log, cancellationToken).ConfigureAwait(false);
+        var pipeline = context.PipelineFor(proxy);
+        var endpoint = await context.Discovery.GetTokenEndpointAsync(authority, log, cancellationToken, pipeline).ConfigureAwait(false);
         var scope = string.Join(" ", scopes);
         log.Verbose($"POST {endpoint} grant_type=client_credentials client_id={credential.ClientId} scope='{scope}' client_secret=***");
 
@@ -49,7 +50,7 @@ public static class TokenClient
         var clock = context.Clock;
         var started = clock.Now;
         var issuedOn = clock.UtcNow;
-        var result = await IdentityRequests.SendAsync(context.Pipeline, call, $"The token endpoint {endpoint}", log, cancellationToken).ConfigureAwait(false);
+        var result = await IdentityRequests.SendAsync(pipeline, call, $"The token endpoint {endpoint}", log, cancellationToken).ConfigureAwait(false);
 
         if (!result.IsSuccess) throw ErrorFrom(result, credential.ClientId, scope);
         var token = ParseResponse(result, credential.ClientId, scopes, authority, key, started, issuedOn, clock);

@@ -22,6 +22,7 @@ public sealed class ConnectionTokenSource : ITokenSource
     }
 
     public Uri ApiBaseUri => _connection.ApiBaseUri;
+    public ProxySettings? Proxy => _connection.Proxy;
     public bool CanRenew => true;
 
     public Task<ITwinAccessToken> GetTokenAsync(bool forceRefresh, CancellationToken cancellationToken)
@@ -59,7 +60,7 @@ public sealed class ConnectionTokenSource : ITokenSource
             log.Verbose("The client secret has changed since the last token: the old token is not reused.");
         connection.LastKey = key;
         return await context.Tokens.GetOrRequestAsync(key, connection.RefreshMargin, force,
-            () => TokenClient.RequestAsync(context, settings.Authority, credential, settings.Scopes, key, log, CancellationToken.None),
+            () => TokenClient.RequestAsync(context, settings.Authority, credential, settings.Scopes, key, log, CancellationToken.None, connection.Proxy),
             log, cancellationToken).ConfigureAwait(false);
     }
 }
@@ -78,6 +79,7 @@ public sealed class FixedTokenSource : ITokenSource
     }
 
     public Uri ApiBaseUri { get; }
+    public ProxySettings? Proxy => null;
     public bool CanRenew => false;
     public Task<ITwinAccessToken> GetTokenAsync(bool forceRefresh, CancellationToken cancellationToken) => Task.FromResult(_token);
 

@@ -87,7 +87,7 @@ public static class ApiClient
     public static async Task<HttpResult> SendAsync(ClientContext context, HttpCall call, bool allowErrorStatus, ILogSink log,
         CancellationToken cancellationToken, CallDeadline? deadline = null)
     {
-        var result = await context.Pipeline.SendAsync(call, log, cancellationToken, deadline).ConfigureAwait(false);
+        var result = await context.PipelineFor(call.Tokens?.Proxy).SendAsync(call, log, cancellationToken, deadline).ConfigureAwait(false);
         log.Verbose($"{call.Describe()} -> {(int)result.StatusCode} {result.ReasonPhrase} ({result.Body.Length} bytes).");
         if (!result.IsSuccess && !allowErrorStatus) throw ApiErrors.FromResponse(result);
         return result;

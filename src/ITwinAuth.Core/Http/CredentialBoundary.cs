@@ -39,8 +39,12 @@ public sealed class CredentialBoundary
         string.Equals(uri.IdnHost, Origin.IdnHost, StringComparison.OrdinalIgnoreCase) &&
         uri.Port == Origin.Port;
 
-    /// <summary>The first attempt's hop: it carries credentials only when it is on the origin.</summary>
-    public Hop FirstHop(HttpMethod method, Uri uri, bool hasBody) => new(method, uri, Admits(uri), hasBody);
+    /// <summary>The first attempt's hop: it carries credentials and the body only when it is on the origin.</summary>
+    public Hop FirstHop(HttpMethod method, Uri uri, bool hasBody)
+    {
+        var inside = Admits(uri);
+        return new Hop(method, uri, inside, hasBody && inside);
+    }
 
     /// <summary>
     /// The hop a redirect leads to, or <see cref="ITwinErrorIds.RedirectRefused"/> when it may not be

@@ -8,10 +8,11 @@ namespace ITwinAuth.Core;
 /// no redirects or cookies of its own (the pipeline decides those).</summary>
 public static class HttpTransport
 {
-    public static HttpMessageHandler CreateHandler()
+    /// <summary>A handler that reaches the internet as <paramref name="proxy"/> says (null: as .NET finds a proxy).</summary>
+    public static HttpMessageHandler CreateHandler(ProxySettings? proxy = null)
     {
 #if NET
-        return new SocketsHttpHandler
+        var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
             UseCookies = false,
@@ -20,6 +21,8 @@ public static class HttpTransport
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
             ConnectTimeout = TimeSpan.FromSeconds(15),
         };
+        Configure(proxy, p => handler.UseProxy = p, p => handler.Proxy = p);
+        return handler;
 #else
         var handler = new HttpClientHandler
         {
@@ -29,7 +32,20 @@ public static class HttpTransport
         };
         DesktopNetworking.EnsureModernTls();
         DesktopNetworking.ConfigureHandler(handler);
+        Configure(proxy, p => handler.UseProxy = p, p => handler.Proxy = p);
         return handler;
 #endif
+    }
+
+    private static void Configure(ProxySettings? proxy, Action<bool> useProxy, Action<IWebProxy> setProxy)
+    {
+        if (proxy is null) return;
+        if (proxy.Bypass)
+        {
+            useProxy(false);
+            return;
+        }
+        useProxy(true);
+        setProxy(new WebProxy(proxy.Address!) { Credentials = proxy.Credential, UseDefaultCredentials = proxy.UseDefaultCredentials && proxy.Credential is null });
     }
 }

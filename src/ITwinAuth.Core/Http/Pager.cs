@@ -60,13 +60,13 @@ public sealed class Pager
                     return outcome;
                 }
 
-                if (outcome.Pages > 1) call.Boundary.RequirePage(result);
                 using var page = Page.Read(result, call.Boundary);
                 if (!page.IsCollection)
                 {
                     await sink.WholeAsync(result).ConfigureAwait(false);
                     return outcome;
                 }
+                call.Boundary.RequirePage(result);
 
                 seen += (ulong)page.ItemCount;
                 outcome.Total = seen;

@@ -23,6 +23,7 @@ public sealed class ITwinConnection
         CredentialSourceKind = live.Source.Kind;
         SettingsFrom = settings.Origins;
         TokenExpiresOn = tokenExpiresOn;
+        Proxy = live.Proxy?.ToString();
     }
 
     public string ClientId { get; }
@@ -45,6 +46,10 @@ public sealed class ITwinConnection
 
     /// <summary>When the cached token expired or expires, as of this snapshot; null when none was cached.</summary>
     public DateTimeOffset? TokenExpiresOn { get; }
+
+    /// <summary>The proxy the connection goes through ("proxy http://host:port as user", "no proxy"); empty when
+    /// .NET finds one (HTTPS_PROXY, the system's settings). Never the proxy's password.</summary>
+    public string? Proxy { get; }
 
     /// <summary>The connection the engine keeps, which renewals update.</summary>
     internal ServiceConnection Live { get; }

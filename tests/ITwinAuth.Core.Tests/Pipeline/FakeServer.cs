@@ -129,6 +129,8 @@ public sealed class FakeTokens : ITokenSource
     private int _generation = 1;
     private readonly List<string> _rejected = new();
 
+    public ProxySettings? Proxy => null;
+
     public FakeTokens(Uri apiBaseUri, Clock clock, string clientId = "client-a", bool canRenew = true)
     {
         ApiBaseUri = apiBaseUri;

@@ -8,7 +8,7 @@ namespace ITwinAuth.Core;
 /// <summary>
 /// The send path: one call through an ordered list of small policies over a transport. From the
 /// outside in: the deadline, retry (which reads the final body within its limit), redirect, renew
-/// on 401, the rate-limit gate, the token, and the transport. Each policy is one file and one rule;
+/// on 401, the token, the rate-limit gate (per application, so after the token), and the transport. Each policy is one file and one rule;
 /// a test replaces the transport with a handler of its own.
 /// </summary>
 public sealed class HttpPipeline
@@ -25,8 +25,8 @@ public sealed class HttpPipeline
             new RetryPolicy(),
             new RedirectPolicy(),
             new RenewOn401Policy(),
-            new RateLimitPolicy(rateLimits),
             new AuthorizationPolicy(),
+            new RateLimitPolicy(rateLimits),
             new TransportPolicy(transport),
         };
     }
