@@ -12,6 +12,8 @@
     DotNetFrameworkVersion = '4.7.2'
     FormatsToProcess       = @('ITwinAuth.Format.ps1xml')
     CmdletsToExport        = @(
+        'Connect-ITwin'
+        'Disconnect-ITwin'
         'Get-ITwinServiceToken'
         'Get-ITwinMe'
         'Get-ITwinConnection'

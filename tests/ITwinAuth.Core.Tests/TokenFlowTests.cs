@@ -292,6 +292,8 @@ public sealed class EmulatorContractTests(EmulatorFixture emulator)
     {
         // An emulator of its own: moving its token time forward would age every other test's tokens.
         await using var host = await EmulatorHost.StartAsync(new EmulatorOptions());
+        // Its token time stands still, so a slow machine cannot age the token before the first call.
+        host.State.Clock.Freeze(true);
         // 2 s, not 1: expires_in is rounded down, and a 1-second token can arrive as 0 (already expired).
         var app = host.State.Apps.Register(new AppRegistration(null, null, null, null, 2));
         var token = await ConnectionTokenSource.AcquireAsync(Context, EmulatorFixture.ConnectTo(host, app), InlineDispatcher.Instance, false, NullLogSink.Instance, default);

@@ -31,6 +31,8 @@ public sealed class CommandLine
           --proxy                    Also run a counting HTTP forward proxy on loopback (see GET
                                      <authority>/_emulator/network for its address).
           --proxy-port <port>        The forward proxy's port. Default: a free port.
+          --proxy-credential <user:password>
+                                     The forward proxy asks for these (407, Basic) before it forwards.
           --no-max-return            Do not cap /itwins listings at X-Max-Return (for huge benchmarks).
           --verbose                  Log every request (ASP.NET Core console logging).
           -h, --help                 Show this help and exit.
@@ -80,6 +82,7 @@ public sealed class CommandLine
                 case "--proxy": options.ForwardProxy = true; break;
                 case "--no-http2": options.NoHttp2 = true; break;
                 case "--proxy-port": options.ForwardProxy = true; options.ProxyPort = NextInt(1, 65535); break;
+                case "--proxy-credential": options.ForwardProxy = true; options.ProxyCredential = Next(); break;
                 case "--no-max-return": options.EnforceMaxReturn = false; break;
                 case "--env":
                     line.EnvFormat = Next() switch

@@ -64,7 +64,7 @@ public sealed class EmulatorHost : IAsyncDisposable
         if (options.TlsCertificatePath is { } caPath) state.Certificate = TlsCertificate.Create(caPath);
         if (options.ForwardProxy)
         {
-            var proxy = new ForwardProxy(options.ProxyPort);
+            var proxy = new ForwardProxy(options.ProxyPort, options.ProxyCredential);
             network.Add(proxy);
             state.Proxy = proxy;
             state.Stats.ProxiedRequests = proxy.Requests;
@@ -107,6 +107,10 @@ public sealed class EmulatorHost : IAsyncDisposable
             var body = admin ? string.Empty : await PeekBodyAsync(http.Request);
             var tokenEndpoint = port == state.ImsPort && path.StartsWithSegments("/connect/token");
             if (!tokenEndpoint && Carries(http, body, state.Apps.Secrets())) state.Stats.SecretSighted();
+            // The proxy's credentials belong to the proxy: any of them here (or its header) has gone too far.
+            if (state.Proxy?.Password is { } proxyPassword &&
+                (http.Request.Headers.ContainsKey("Proxy-Authorization") || Carries(http, body, new[] { proxyPassword })))
+                state.Stats.ProxyCredentialSighted();
             if (port != state.ApiPort && http.Request.Headers.ContainsKey("Authorization") && !path.StartsWithSegments("/connect/token") && !admin)
                 state.Stats.AuthorizationSeenElsewhere();
             if (port == state.ForeignPort)

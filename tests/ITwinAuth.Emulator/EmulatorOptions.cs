@@ -23,6 +23,9 @@ public sealed class EmulatorOptions
     /// <summary>Also run a counting HTTP forward proxy (absolute-form requests and CONNECT) on loopback.</summary>
     public bool ForwardProxy { get; set; }
     public int ProxyPort { get; set; }
+
+    /// <summary>"user:password" the forward proxy asks for (407 with Basic) before it forwards; none when null.</summary>
+    public string? ProxyCredential { get; set; }
     /// <summary>Cap GET /itwins listings at X-Max-Return as the platform does (off for huge benchmarks).</summary>
     public bool EnforceMaxReturn { get; set; } = true;
 

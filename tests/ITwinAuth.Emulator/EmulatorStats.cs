@@ -28,6 +28,10 @@ public sealed class EmulatorStats
     public void SecretSighted() => Interlocked.Increment(ref _secretSightings);
 
     /// <summary>Requests to the foreign host that carried an issued token anywhere, body included.</summary>
+    private int _proxyCredentialSightings;
+    public int ProxyCredentialSightings => Volatile.Read(ref _proxyCredentialSightings);
+    public void ProxyCredentialSighted() => Interlocked.Increment(ref _proxyCredentialSightings);
+
     private int _tokenSightings;
     public int TokenSightings => Volatile.Read(ref _tokenSightings);
     public void TokenSightedElsewhere() => Interlocked.Increment(ref _tokenSightings);
@@ -129,6 +133,7 @@ public sealed class EmulatorStats
         secretSightings = SecretSightings,
         authorizationElsewhere = AuthorizationElsewhere,
         tokenSightings = TokenSightings,
+        proxyCredentialSightings = ProxyCredentialSightings,
         tokenEndpointRequests = Volatile.Read(ref _tokenEndpointRequests),
         discoveryRequests = Volatile.Read(ref _discoveryRequests),
         connectionsOpened = Volatile.Read(ref _connectionsOpened),

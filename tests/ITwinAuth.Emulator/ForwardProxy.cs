@@ -6,7 +6,7 @@ using System.Text;
 namespace ITwinAuth.Emulator;
 
 /// <summary>One request as the forward proxy saw it: CONNECT host:port, or METHOD absolute-uri.</summary>
-public sealed record ProxiedRequest(string Method, string Target, bool HadAuthorization);
+public sealed record ProxiedRequest(string Method, string Target, bool HadAuthorization, bool ProxyAuthorized = false);
 
 /// <summary>
 /// A counting HTTP forward proxy on loopback, as a corporate proxy stands between a script and the
@@ -20,8 +20,16 @@ public sealed class ForwardProxy : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
 
-    public ForwardProxy(int port)
+    private readonly string? _expectedAuthorization;
+
+    /// <param name="credential">"user:password" to ask for with 407 (Basic) before forwarding; none when null.</param>
+    public ForwardProxy(int port, string? credential = null)
     {
+        if (credential is not null)
+        {
+            _expectedAuthorization = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(credential));
+            Password = credential[(credential.IndexOf(':') + 1)..];
+        }
         _listener = new TcpListener(IPAddress.Loopback, port);
         _listener.Start();
         Uri = new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/");
@@ -29,6 +37,9 @@ public sealed class ForwardProxy : IAsyncDisposable
     }
 
     public Uri Uri { get; }
+
+    /// <summary>The password the proxy asks for, so the hosts behind it can watch for it.</summary>
+    public string? Password { get; }
     public ConcurrentQueue<ProxiedRequest> Requests { get; } = new();
 
     private async Task ServeAsync(Socket client)
@@ -46,7 +57,16 @@ public sealed class ForwardProxy : IAsyncDisposable
             if (parts.Length != 3) { await AnswerAsync(client, "400 Bad Request", cancel); return; }
             var (method, target) = (parts[0], parts[1]);
             var hadAuthorization = lines.Skip(1).Any(l => l.StartsWith("Authorization:", StringComparison.OrdinalIgnoreCase));
-            Requests.Enqueue(new ProxiedRequest(method, target, hadAuthorization));
+            var proxyAuthorization = lines.Skip(1).FirstOrDefault(l => l.StartsWith("Proxy-Authorization:", StringComparison.OrdinalIgnoreCase))?
+                .Substring("Proxy-Authorization:".Length).Trim();
+            var authorized = _expectedAuthorization is not null && proxyAuthorization == _expectedAuthorization;
+            Requests.Enqueue(new ProxiedRequest(method, target, hadAuthorization, authorized));
+            if (_expectedAuthorization is not null && !authorized)
+            {
+                await client.SendAsync(Encoding.ASCII.GetBytes("HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"itwin-emulator\"\r\n" +
+                    "Content-Length: 0\r\nConnection: close\r\n\r\n"), SocketFlags.None, cancel);
+                return;
+            }
 
             string host;
             int port;
@@ -64,6 +84,7 @@ public sealed class ForwardProxy : IAsyncDisposable
                 var kept = lines.Skip(1).Where(l => l.Length > 0 &&
                     !l.StartsWith("Connection:", StringComparison.OrdinalIgnoreCase) &&
                     !l.StartsWith("Proxy-Connection:", StringComparison.OrdinalIgnoreCase) &&
+                    !l.StartsWith("Proxy-Authorization:", StringComparison.OrdinalIgnoreCase) &&
                     !l.StartsWith("Keep-Alive:", StringComparison.OrdinalIgnoreCase));
                 head = $"{method} {uri.PathAndQuery} {parts[2]}\r\n" + string.Join("\r\n", kept) + "\r\nConnection: close\r\n\r\n";
             }

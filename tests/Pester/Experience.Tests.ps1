@@ -88,6 +88,8 @@ Describe 'Every help example runs against the emulator' -Tag Experience, Example
         $env:ITWIN_CLIENT_SECRET = 'example-secret-1'
         $PSDefaultParameterValues['Get-ITwinServiceToken:Authority'] = $emulator.Authority
         $PSDefaultParameterValues['Get-ITwinServiceToken:ApiBaseUri'] = $emulator.ApiBaseUri
+        $PSDefaultParameterValues['Connect-ITwin:Authority'] = $emulator.Authority
+        $PSDefaultParameterValues['Connect-ITwin:ApiBaseUri'] = $emulator.ApiBaseUri
         Get-ITwinServiceToken -Credential $credential | Out-Null
         $iTwinId = (Invoke-ITwinRequest -Path /itwins -Query @{ '$top' = 1 }).iTwins[0].id
     }
@@ -124,9 +126,11 @@ Describe 'Typed output and views' -Tag Experience {
         @{ Cmdlet = 'Get-ITwinMe'; Types = 'ITwinAuth.ITwinUser' }
         @{ Cmdlet = 'Invoke-ITwinRequest'; Types = 'System.Management.Automation.PSObject', 'System.Collections.Hashtable', 'System.String' }
         @{ Cmdlet = 'Clear-ITwinTokenCache'; Types = @() }
+        @{ Cmdlet = 'Connect-ITwin'; Types = 'ITwinAuth.ITwinConnection' }
+        @{ Cmdlet = 'Disconnect-ITwin'; Types = @() }
     ) {
         @((Get-Command $Cmdlet).OutputType.Name | Where-Object { $_ -ne 'System.Void' } | Sort-Object) | Should -Be @($Types | Sort-Object)
-        (Get-Command -Module ITwinAuth).Count | Should -Be 5 -Because 'every cmdlet is listed here'
+        (Get-Command -Module ITwinAuth).Count | Should -Be 7 -Because 'every cmdlet is listed here'
     }
 
     It 'has a format view for <_>, and Format-List * shows every public property of it' -ForEach @('ITwinAuth.ITwinAccessToken', 'ITwinAuth.ITwinConnection', 'ITwinAuth.ITwinUser') {
@@ -144,7 +148,7 @@ Describe 'Typed output and views' -Tag Experience {
         $app = New-TestApp -Emulator $emulator
         $token = Connect-TestApp -Emulator $emulator -App $app
         ($token | Out-String) | Should -Match 'ClientId\s+Scopes\s+ExpiresOn\s+FromCache'
-        ($token | Get-Member -MemberType Property).Name | Should -Be @('Authority', 'ClientId', 'ExpiresIn', 'ExpiresOn', 'FromCache', 'IssuedOn', 'Scopes', 'Token', 'TokenType')
+        ($token | Get-Member -MemberType Property).Name | Should -Be @('Authority', 'Claims', 'ClientId', 'ExpiresIn', 'ExpiresOn', 'FromCache', 'IssuedOn', 'Scopes', 'Token', 'TokenType')
         (Get-ITwinConnection | Out-String -Width 250) | Should -Match 'ClientId\s+ApiBaseUri\s+Scopes\s+CredentialSource\s+TokenExpiresOn'
         (Get-ITwinMe | Out-String) | Should -Match 'Email\s+:\s+service-'
         (Get-ITwinMe | Format-List * | Out-String) | Should -Match 'AlternateEmail'

@@ -60,6 +60,10 @@ public static class ITwinErrorIds
     public const string PagingCycle = "PagingCycle";
     public const string PagingStalled = "PagingStalled";
 
+    // Proxies
+    public const string ProxyAuthenticationRequired = "ProxyAuthenticationRequired";
+    public const string ProxyFailed = "ProxyFailed";
+
     // Rate limits
     public const string RateLimited = "RateLimited";
 }

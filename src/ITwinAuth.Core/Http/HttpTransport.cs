@@ -46,6 +46,22 @@ public static class HttpTransport
             return;
         }
         useProxy(true);
-        setProxy(new WebProxy(proxy.Address!) { Credentials = proxy.Credential, UseDefaultCredentials = proxy.UseDefaultCredentials && proxy.Credential is null });
+        setProxy(new ExplicitProxy(proxy));
+    }
+
+    /// <summary>The proxy the user named, for every host: WebProxy would skip it for loopback hosts.</summary>
+    private sealed class ExplicitProxy : IWebProxy
+    {
+        private readonly Uri _address;
+
+        public ExplicitProxy(ProxySettings settings)
+        {
+            _address = settings.Address!;
+            Credentials = settings.Credential ?? (settings.UseDefaultCredentials ? CredentialCache.DefaultCredentials : null);
+        }
+
+        public ICredentials? Credentials { get; set; }
+        public Uri GetProxy(Uri destination) => _address;
+        public bool IsBypassed(Uri host) => false;
     }
 }

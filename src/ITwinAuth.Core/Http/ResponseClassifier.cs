@@ -36,19 +36,25 @@ public static class ResponseClassifier
         !deadline.IsCancellationRequested &&
         ex is HttpRequestException or IOException or OperationCanceledException or ObjectDisposedException;
 
-    /// <summary>A transport failure that a retry could cure: not a response that breaks HTTP.</summary>
-    public static bool IsRetryableFailure(Exception ex) => !IsProtocolViolation(ex);
+    /// <summary>A transport failure that a retry could cure: not a response that breaks HTTP, nor a proxy's refusal.</summary>
+    public static bool IsRetryableFailure(Exception ex) => !IsProtocolViolation(ex) && !IsProxyFailure(ex);
+
+    /// <summary>The proxy refused the tunnel (a 407 to CONNECT, or the proxy could not reach the host).</summary>
+    public static bool IsProxyFailure(Exception ex) => RequestError(ex) is "ProxyTunnelError";
 
     /// <summary>
     /// The server answered, but not in HTTP: headers over the handler's limit, a malformed status line
     /// or header. The same request will get the same answer. .NET 8 and later say so in
     /// HttpRequestException.HttpRequestError, read by name so that this builds for .NET 6 too.
     /// </summary>
-    public static bool IsProtocolViolation(Exception ex)
+    public static bool IsProtocolViolation(Exception ex) => RequestError(ex) is "InvalidResponse" or "ConfigurationLimitExceeded";
+
+    /// <summary>The first HttpRequestException's HttpRequestError in the chain, by name (null before .NET 8).</summary>
+    private static string? RequestError(Exception ex)
     {
         for (var e = ex; e is not null; e = e.InnerException)
-            if (e is HttpRequestException && e.GetType().GetProperty("HttpRequestError")?.GetValue(e)?.ToString() is "InvalidResponse" or "ConfigurationLimitExceeded")
-                return true;
-        return false;
+            if (e is HttpRequestException && e.GetType().GetProperty("HttpRequestError")?.GetValue(e)?.ToString() is { } name && name != "Unknown")
+                return name;
+        return null;
     }
 }

@@ -11,6 +11,8 @@ internal static class TransportFailures
     private static ITwinAuthException Describe(HttpCall call, Hop hop, Exception ex, bool attemptTimedOut) => attemptTimedOut
         ? new ITwinAuthException(ITwinErrorIds.RequestTimedOut, ITwinErrorCategory.OperationTimeout,
             $"{hop.Describe()} did not complete within {call.AttemptTimeout.TotalSeconds:0.###} s{(call.Kind == CallKind.Api ? " (-TimeoutSec)" : string.Empty)}. {Remedy(call)}", hop.Describe())
+        : ResponseClassifier.IsProxyFailure(ex)
+            ? ProxyRefused(hop, $"could not pass the proxy ({Sentence.Trim(Innermost(ex).Message)})")
         : ResponseClassifier.IsProtocolViolation(ex)
             ? new ITwinAuthException(ITwinErrorIds.ResponseInvalid, ITwinErrorCategory.InvalidResult,
                 $"{hop.Describe()} answered with a response that breaks HTTP ({Sentence.Trim(Innermost(ex).Message)}); it is not tried again. " +
@@ -23,6 +25,18 @@ internal static class TransportFailures
     private static string Remedy(HttpCall call) => call.Kind == CallKind.Identity
         ? "Check -Authority (or -Environment) and the network."
         : "Check the connection's API host (-ApiBaseUri or -Environment of Get-ITwinServiceToken) and the network.";
+
+    /// <summary>The proxy refused or failed the request: its credentials are missing or wrong, or it cannot reach the host.</summary>
+    public static ITwinAuthException ProxyRefused(Hop hop, string what) =>
+        new(what.Contains("407") ? ITwinErrorIds.ProxyAuthenticationRequired : ITwinErrorIds.ProxyFailed, ITwinErrorCategory.ConnectionError,
+            $"{hop.Describe()}: the proxy between this machine and the host {what}. Give the proxy's credentials with -ProxyCredential " +
+            "(or -ProxyUseDefaultCredentials) and its address with -Proxy on Connect-ITwin, or connect directly with -NoProxy.", hop.Describe());
+
+    /// <summary>A failure whose retry would not fit in what is left of the call's deadline.</summary>
+    public static ITwinAuthException PastDeadline(HttpMessage message, ITwinAuthException failure) =>
+        new(failure.ErrorId, failure.Category,
+            $"{Sentence.Trim(failure.Message)}; a retry would pass the call's overall deadline of {message.Deadline.Span.TotalSeconds:0.###} s " +
+            $"({message.Attempts} attempt(s)).", failure.Target);
 
     public static ITwinAuthException DeadlineExceeded(HttpMessage message) =>
         new(ITwinErrorIds.RequestTimedOut, ITwinErrorCategory.OperationTimeout,

@@ -51,6 +51,12 @@ public sealed class ITwinAccessToken
         }
     }
 
+    private ITwinTokenClaims? _claims;
+
+    /// <summary>What the token says about itself (subject, client id, issuer, audience, scopes, times),
+    /// decoded from its JWT payload; IsJwt is false for an opaque token. Never the token.</summary>
+    public ITwinTokenClaims Claims => _claims ??= SecretText.Use(SecureToken, ITwinTokenClaims.Decode);
+
     /// <summary>The token, as a copy the caller may dispose without harming the cache.</summary>
     public SecureString Token => SecureToken.Copy();
 

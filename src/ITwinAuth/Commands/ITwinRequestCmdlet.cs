@@ -30,7 +30,7 @@ public abstract class ITwinRequestCmdlet : AsyncPSCmdlet
         }
         var connection = Connection?.Live ?? ITwinSession.Current ?? throw new ITwinAuthException(ITwinErrorIds.NoConnection,
             ITwinErrorCategory.AuthenticationError,
-            "There is no current connection. Sign in first with Get-ITwinServiceToken (from a vault, -Credential, " +
+            "There is no current connection. Sign in first with Connect-ITwin (from a vault, -Credential, " +
             "-ClientId/-ClientSecret or environment variables), or give -Connection or -Token.");
         return new ConnectionTokenSource(ITwinSession.Context, connection, Dispatcher, Log);
     }

@@ -20,40 +20,28 @@ namespace ITwinAuth.Commands;
 /// JSON in and out, paging with -All (streamed, page by page), retries, and error records built from
 /// the iTwin error body. The token goes only to the connection's API host.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Invoke, "ITwinRequest", HelpUri = "https://github.com/itwinauth/ITwinAuth/blob/main/docs/Invoke-ITwinRequest.md", DefaultParameterSetName = PathSet, SupportsShouldProcess = true,
+[Cmdlet(VerbsLifecycle.Invoke, "ITwinRequest", HelpUri = "https://github.com/itwinauth/ITwinAuth/blob/main/docs/Invoke-ITwinRequest.md", DefaultParameterSetName = CurrentSet, SupportsShouldProcess = true,
     ConfirmImpact = ConfirmImpact.Medium, SupportsPaging = true)]
 [OutputType(typeof(PSObject), typeof(Hashtable), typeof(string))]
 public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
 {
-    public const string PathSet = "Path";
-    public const string UriSet = "Uri";
-    public const string PathConnectionSet = "PathConnection";
-    public const string UriConnectionSet = "UriConnection";
-    public const string PathTokenSet = "PathToken";
-    public const string UriTokenSet = "UriToken";
     private const int ProgressId = 0x17A1;
 
-    [Parameter(ParameterSetName = PathSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Parameter(ParameterSetName = PathConnectionSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Parameter(ParameterSetName = PathTokenSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    /// <summary>A path under the connection's API ('/itwins') or an absolute URI on the API host.</summary>
+    [Parameter(ParameterSetName = CurrentSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ConnectionSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = TokenSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Path")]
     [ArgumentCompleter(typeof(PathCompleter))]
-    public string? Path { get; set; }
+    public string? Uri { get; set; }
 
-    [Parameter(ParameterSetName = UriSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
-    [Parameter(ParameterSetName = UriConnectionSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
-    [Parameter(ParameterSetName = UriTokenSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
-    public Uri? Uri { get; set; }
-
-    [Parameter(ParameterSetName = PathConnectionSet, Mandatory = true)]
-    [Parameter(ParameterSetName = UriConnectionSet, Mandatory = true)]
+    [Parameter(ParameterSetName = ConnectionSet, Mandatory = true)]
     public override ITwinConnection? Connection { get; set; }
 
-    [Parameter(ParameterSetName = PathTokenSet, Mandatory = true)]
-    [Parameter(ParameterSetName = UriTokenSet, Mandatory = true)]
+    [Parameter(ParameterSetName = TokenSet, Mandatory = true)]
     public override ITwinAccessToken? Token { get; set; }
 
-    [Parameter(ParameterSetName = PathTokenSet)]
-    [Parameter(ParameterSetName = UriTokenSet)]
+    [Parameter(ParameterSetName = TokenSet)]
     public override string? ApiBaseUri { get; set; }
 
     [Parameter]
@@ -144,8 +132,13 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
         if (OutFile is not null) _outFile = ResolveOutFile(OutFile);
         if (Raw && AsHashtable)
             throw new ITwinAuthException(ITwinErrorIds.InvalidParameter, ITwinErrorCategory.InvalidArgument, "Give -Raw or -AsHashtable, not both.", "Raw");
-        if (OutFile is not null && (All || Raw))
-            throw new ITwinAuthException(ITwinErrorIds.InvalidParameter, ITwinErrorCategory.InvalidArgument, "-OutFile cannot be combined with -All or -Raw.", "OutFile");
+        // Combinations that cannot do what they say are refused before anything is sent.
+        if (OutFile is not null && (Paged || Raw || AsHashtable || Unwrap))
+            throw new ITwinAuthException(ITwinErrorIds.InvalidParameter, ITwinErrorCategory.InvalidArgument,
+                "-OutFile saves the response body as it comes; it cannot be combined with -All, -First, -Skip, -IncludeTotalCount, -Raw, -AsHashtable or -Unwrap.", "OutFile");
+        if (Unwrap && Paged)
+            throw new ITwinAuthException(ITwinErrorIds.InvalidParameter, ITwinErrorCategory.InvalidArgument,
+                "With -All, -First, -Skip or -IncludeTotalCount the items are already written one by one, out of their envelope: leave out -Unwrap.", "Unwrap");
         ApiClient.AcceptFor(ApiVersion);
         // A fan-out shares one default budget; a limit the caller gives is the caller's.
         _bodyLimit = MyInvocation.BoundParameters.ContainsKey(nameof(MaximumResponseSize)) ? MaximumResponseSize : HttpCall.DefaultApiBodyLimitFor(ThrottleLimit);
@@ -158,7 +151,7 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
         Uri target;
         try
         {
-            target = ApiClient.Resolve(_tokens!.ApiBaseUri, Path, Uri, QueryPairs());
+            target = ApiClient.Resolve(_tokens!.ApiBaseUri, Uri, null, QueryPairs());
         }
         catch (ITwinAuthException ex)
         {
@@ -182,7 +175,7 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
             return;
         }
 
-        var paged = All || PagingParameters.First != ulong.MaxValue || PagingParameters.Skip != 0 || PagingParameters.IncludeTotalCount;
+        var paged = Paged;
         async Task Work(IRequestOutput output, CancellationToken token)
         {
             try
@@ -205,6 +198,9 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
         _fanOut ??= new OrderedFanOut(ThrottleLimit, Post, LogThrough);
         await _fanOut.AddAsync(Work, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>-All, or any of the paging parameters: the items are written one by one.</summary>
+    private bool Paged => All || PagingParameters.First != ulong.MaxValue || PagingParameters.Skip != 0 || PagingParameters.IncludeTotalCount;
 
     protected override Task EndProcessingAsync(CancellationToken cancellationToken) =>
         _fanOut?.DrainAsync() ?? Task.CompletedTask;

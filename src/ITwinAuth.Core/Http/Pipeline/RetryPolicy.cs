@@ -1,5 +1,4 @@
 using System;
-using System.Linq;
 using System.Threading.Tasks;
 
 namespace ITwinAuth.Core;
@@ -12,6 +11,8 @@ namespace ITwinAuth.Core;
 /// </summary>
 internal sealed class RetryPolicy : HttpPipelinePolicy
 {
+    private enum Verdict { Retry, GiveUp, PastDeadline }
+
     private readonly Random _random = new();
 
     public override async Task ProcessAsync(HttpMessage message, PolicyChain next)
@@ -25,7 +26,7 @@ internal sealed class RetryPolicy : HttpPipelinePolicy
                 var retryAfter = RetryAfterHeader.From(response, message.Clock);
                 if (ResponseClassifier.IsRetryableStatus(response.StatusCode, ResponseClassifier.IsIdempotent(message.Call, message.Hop)) &&
                     await WaitAsync(message, retryAfter, $"{message.Hop.Describe()} answered {(int)response.StatusCode} {Sentence.Excerpt(response.ReasonPhrase ?? string.Empty, 60)}", transport: false)
-                        .ConfigureAwait(false))
+                        .ConfigureAwait(false) == Verdict.Retry)
                     continue;
                 message.Result = await BodyReader.ReadAsync(message).ConfigureAwait(false);
                 return;
@@ -33,21 +34,35 @@ internal sealed class RetryPolicy : HttpPipelinePolicy
             catch (Exception ex) when (ResponseClassifier.IsTransportFailure(ex, message.Deadline.Token))
             {
                 var failure = TransportFailures.Describe(message, ex);
-                if (!ResponseClassifier.IsRetryableFailure(ex) || !await WaitAsync(message, default, failure.Message, transport: true).ConfigureAwait(false))
-                    throw failure;
+                if (!ResponseClassifier.IsRetryableFailure(ex)) throw failure;
+                switch (await WaitAsync(message, default, failure.Message, transport: true).ConfigureAwait(false))
+                {
+                    case Verdict.GiveUp: throw failure;
+                    case Verdict.PastDeadline: throw TransportFailures.PastDeadline(message, failure);
+                }
             }
         }
     }
 
-    /// <summary>Waits before the next try if the classifier, the count and the deadline allow it; false when not.</summary>
-    private async Task<bool> WaitAsync(HttpMessage message, RetryAfterHeader retryAfter, string reason, bool transport)
+    /// <summary>Waits before the next try if the classifier, the count and the deadline allow it.</summary>
+    private async Task<Verdict> WaitAsync(HttpMessage message, RetryAfterHeader retryAfter, string reason, bool transport)
     {
+        var verdict = Decide(message, retryAfter, reason, transport, out var delay);
+        if (verdict != Verdict.Retry) return verdict;
+        message.Response = null;
+        await message.Clock.DelayAsync(delay, message.Deadline.Token).ConfigureAwait(false);
+        return Verdict.Retry;
+    }
+
+    private Verdict Decide(HttpMessage message, RetryAfterHeader retryAfter, string reason, bool transport, out TimeSpan delay)
+    {
+        delay = TimeSpan.Zero;
         var call = message.Call;
         var log = message.Log;
         if (transport && !ResponseClassifier.IsIdempotent(call, message.Hop))
         {
             log.Verbose($"{Sentence.Trim(reason)}; {message.Hop.Method.Method} is not idempotent, so it is not sent again.");
-            return false;
+            return Verdict.GiveUp;
         }
         var retry = ++message.Retries;
         var options = call.Retry;
@@ -55,22 +70,20 @@ internal sealed class RetryPolicy : HttpPipelinePolicy
         {
             if (options.MaximumRetryCount > 0)
                 log.Verbose($"{Sentence.Trim(reason)}; giving up after {options.MaximumRetryCount} retries.");
-            return false;
+            return Verdict.GiveUp;
         }
         if (retryAfter.IsPresent && !retryAfter.IsUsable)
             log.Verbose($"{Sentence.Trim(reason)} with a Retry-After of '{Sentence.Excerpt(retryAfter.Raw!, 40)}', which is neither seconds nor an HTTP date: backing off instead.");
         double jitter;
         lock (_random) jitter = _random.NextDouble();
-        var delay = options.DelayFor(retry, retryAfter, jitter, out var fromServer);
+        delay = options.DelayFor(retry, retryAfter, jitter, out var fromServer);
         if (delay > message.Deadline.Left)
         {
             log.Verbose($"{Sentence.Trim(reason)}; waiting {delay.TotalSeconds:0.0} s{(fromServer ? " as Retry-After asks" : string.Empty)} would pass the call's " +
                 $"{message.Deadline.Span.TotalSeconds:0} s deadline, so giving up.");
-            return false;
+            return Verdict.PastDeadline;
         }
         log.Verbose($"{Sentence.Trim(reason)}; waiting {delay.TotalSeconds:0.0} s{(fromServer ? " as Retry-After asks" : " (back-off)")} before retry {retry} of {options.MaximumRetryCount}.");
-        message.Response = null;
-        await message.Clock.DelayAsync(delay, message.Deadline.Token).ConfigureAwait(false);
-        return true;
+        return Verdict.Retry;
     }
 }

@@ -1,0 +1,46 @@
+using System.Text;
+using Xunit;
+
+namespace ITwinAuth.Core.Tests;
+
+/// <summary>What a token says about itself: a JWT's payload decoded, an opaque token said to be one.</summary>
+public sealed class ClaimsTests
+{
+    private static string Jwt(string payloadJson) =>
+        "eyJhbGciOiJSUzI1NiJ9." + Convert.ToBase64String(Encoding.UTF8.GetBytes(payloadJson)).TrimEnd('=').Replace('+', '-').Replace('/', '_') + ".c2ln";
+
+    [Fact]
+    public void A_JWT_payload_gives_its_claims_with_scopes_as_an_array_or_a_string()
+    {
+        var claims = ITwinTokenClaims.Decode(Jwt("""{"sub":"s-1","client_id":"service-x","iss":"https://ims.example","aud":["itwin-platform","x"],"scope":["itwin-platform","users:read"],"org_name":"Contoso","iat":1700000000,"nbf":1700000000,"exp":1700003600,"jti":"j"}"""));
+        Assert.True(claims.IsJwt);
+        Assert.Equal("service-x", claims.ClientId);
+        Assert.Equal("s-1", claims.Subject);
+        Assert.Equal(new[] { "itwin-platform", "x" }, claims.Audience);
+        Assert.Equal(new[] { "itwin-platform", "users:read" }, claims.Scopes);
+        Assert.Equal("Contoso", claims.Organization);
+        Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1700003600), claims.ExpiresAt);
+        Assert.Equal(new[] { "a", "b" }, ITwinTokenClaims.Decode(Jwt("""{"scope":"a b"}""")).Scopes);
+    }
+
+    [Theory]
+    [InlineData("opaque-token-value")]
+    [InlineData("a.b")]
+    [InlineData("a.!!!.c")]
+    [InlineData("a.bm90IGpzb24.c")] // "not json"
+    public void A_token_that_is_not_a_JWT_has_no_claims_and_says_so(string token)
+    {
+        var claims = ITwinTokenClaims.Decode(token);
+        Assert.False(claims.IsJwt);
+        Assert.Null(claims.ClientId);
+        Assert.Contains("not a JWT", claims.ToString());
+    }
+
+    [Fact]
+    public void Claim_values_reach_the_user_without_control_characters()
+    {
+        var claims = ITwinTokenClaims.Decode(Jwt("{\"client_id\":\"evil\\u001b]52;c;bad\\u0007\",\"scope\":\"a\\u009bb\"}"));
+        Assert.Equal("evil?]52;c;bad?", claims.ClientId);
+        Assert.Equal(new[] { "a?b" }, claims.Scopes);
+    }
+}

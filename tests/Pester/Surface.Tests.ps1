@@ -1,0 +1,170 @@
+# Issue 23: the 1.0 surface. Connect-ITwin and Disconnect-ITwin, positions that cannot trap,
+# Invoke-ITwinRequest's sets and refused combinations, -ForceRefresh, token claims, and a
+# connection's own proxy (the emulator's forward proxy asking for credentials with 407).
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    $proxyPassword = 'proxy-PASSWORD-7f3e'
+    $emulator = Start-ITwinEmulator -ArgumentList @('--proxy-credential', "proxy-user:$proxyPassword")
+    $network = Invoke-EmulatorAdmin -Emulator $emulator -Path network
+    $app = New-TestApp -Emulator $emulator
+    $hosts = @{ Authority = $emulator.Authority; ApiBaseUri = $emulator.ApiBaseUri }
+    $proxyCredential = [pscredential]::new('proxy-user', (ConvertTo-SecureString $proxyPassword -AsPlainText -Force))
+}
+AfterAll {
+    Disconnect-ITwin
+    Stop-ITwinEmulator -Emulator $emulator
+}
+
+Describe 'Connect-ITwin and Disconnect-ITwin' -Tag Surface {
+    BeforeEach { Disconnect-ITwin; Clear-ITwinTokenCache }
+
+    It 'signs in from -ClientId/-ClientSecret, makes the app current, and writes nothing without -PassThru' {
+        $output = Connect-ITwin -ClientId $app.ClientId -ClientSecret $app.SecureSecret @hosts
+        $output | Should -BeNullOrEmpty
+        (Get-ITwinConnection).ClientId | Should -Be $app.ClientId
+        (Get-ITwinMe).Email | Should -Be "$($app.ClientId)@apps.imsoidc.bentley.com"
+    }
+
+    It 'signs in from -Credential and from the environment variables; -PassThru writes the connection' {
+        $connection = Connect-ITwin -Credential ([pscredential]::new($app.ClientId, $app.SecureSecret)) @hosts -PassThru
+        $connection | Should -BeOfType ITwinAuth.ITwinConnection
+        $connection.CredentialSourceKind | Should -Be 'Credential'
+        $env:ITWIN_CLIENT_ID = $app.ClientId; $env:ITWIN_CLIENT_SECRET = $app.Secret
+        try {
+            $fromEnvironment = Connect-ITwin @hosts -PassThru
+            $fromEnvironment.CredentialSourceKind | Should -Be 'Environment'
+            $fromEnvironment.SettingsFrom | Should -Match 'ClientId=EnvironmentVariable'
+        }
+        finally { Remove-Item Env:ITWIN_CLIENT_ID, Env:ITWIN_CLIENT_SECRET }
+    }
+
+    It '-ClientSecret with ITWIN_CLIENT_ID says the client id came from the environment variable, not a parameter' {
+        $env:ITWIN_CLIENT_ID = $app.ClientId
+        try {
+            $connection = Connect-ITwin -ClientSecret $app.SecureSecret @hosts -PassThru
+            $connection.SettingsFrom | Should -Match 'ClientId=EnvironmentVariable'
+        }
+        finally { Remove-Item Env:ITWIN_CLIENT_ID }
+    }
+
+    It 'Disconnect-ITwin forgets the current connection and its tokens: the next sign-in asks for a new token' {
+        Connect-ITwin -ClientId $app.ClientId -ClientSecret $app.SecureSecret @hosts
+        Disconnect-ITwin
+        Get-ITwinConnection | Should -BeNullOrEmpty
+        (Get-ErrorRecord { Get-ITwinMe }).FullyQualifiedErrorId | Should -BeLike 'NoConnection*'
+        $before = (Get-EmulatorStats -Emulator $emulator).tokensIssued
+        (Get-ITwinServiceToken -ClientId $app.ClientId -ClientSecret $app.SecureSecret @hosts).FromCache | Should -BeFalse
+        (Get-EmulatorStats -Emulator $emulator).tokensIssued | Should -Be ($before + 1)
+    }
+
+    It 'Disconnect-ITwin of a kept connection that is not current leaves the current one alone' {
+        $other = New-TestApp -Emulator $emulator
+        $kept = Connect-ITwin -ClientId $other.ClientId -ClientSecret $other.SecureSecret @hosts -PassThru
+        Connect-ITwin -ClientId $app.ClientId -ClientSecret $app.SecureSecret @hosts
+        $kept | Disconnect-ITwin
+        (Get-ITwinConnection).ClientId | Should -Be $app.ClientId
+    }
+
+    It '-ForceRefresh (and its alias -Force) asks for a new token even when a fresh one is cached' {
+        Connect-ITwin -ClientId $app.ClientId -ClientSecret $app.SecureSecret @hosts
+        (Get-ITwinServiceToken -ClientId $app.ClientId -ClientSecret $app.SecureSecret @hosts).FromCache | Should -BeTrue
+        (Get-ITwinServiceToken -ClientId $app.ClientId -ClientSecret $app.SecureSecret @hosts -ForceRefresh).FromCache | Should -BeFalse
+        (Get-ITwinServiceToken -ClientId $app.ClientId -ClientSecret $app.SecureSecret @hosts -Force).FromCache | Should -BeFalse
+    }
+}
+
+Describe 'Positions that cannot trap' -Tag Surface {
+    It '<Command> takes no positional value: <Case> is refused by the binder, nothing is sent' -ForEach @(
+        @{ Command = 'Get-ITwinServiceToken'; Case = 'a SecureString alone'; Run = { Get-ITwinServiceToken $app.SecureSecret } }
+        @{ Command = 'Get-ITwinServiceToken'; Case = 'an id and a secret'; Run = { Get-ITwinServiceToken $app.ClientId $app.SecureSecret } }
+        @{ Command = 'Connect-ITwin'; Case = 'a SecureString alone'; Run = { Connect-ITwin $app.SecureSecret } }
+        @{ Command = 'Connect-ITwin'; Case = 'a name alone'; Run = { Connect-ITwin 'my-app' } }
+    ) {
+        $before = (Get-EmulatorStats -Emulator $emulator).tokenRequests
+        (Get-ErrorRecord $Run).FullyQualifiedErrorId | Should -BeLike 'PositionalParameterNotFound*'
+        (Get-EmulatorStats -Emulator $emulator).tokenRequests | Should -Be $before
+    }
+
+    It 'Invoke-ITwinRequest takes its one positional value as -Uri, a path or an absolute URI, also as -Path' {
+        Connect-ITwin -ClientId $app.ClientId -ClientSecret $app.SecureSecret @hosts
+        (Invoke-ITwinRequest /users/me).user.email | Should -Be "$($app.ClientId)@apps.imsoidc.bentley.com"
+        (Invoke-ITwinRequest -Path users/me).user.email | Should -Be "$($app.ClientId)@apps.imsoidc.bentley.com"
+        (Invoke-ITwinRequest -Uri "$($emulator.ApiBaseUri)/users/me").user.email | Should -Be "$($app.ClientId)@apps.imsoidc.bentley.com"
+        ([pscustomobject]@{ Path = '/users/me' } | Invoke-ITwinRequest).user.email | Should -Be "$($app.ClientId)@apps.imsoidc.bentley.com"
+    }
+}
+
+Describe 'Invoke-ITwinRequest: combinations that cannot work are refused before anything is sent' -Tag Surface {
+    BeforeAll { Connect-ITwin -ClientId $app.ClientId -ClientSecret $app.SecureSecret @hosts }
+
+    It '<Case>: <ErrorId>' -ForEach @(
+        @{ Case = '-OutFile with -First'; ErrorId = 'InvalidParameter'; Run = { Invoke-ITwinRequest /itwins -First 2 -OutFile (Join-Path $TestDrive 'a.json') } }
+        @{ Case = '-OutFile with -All'; ErrorId = 'InvalidParameter'; Run = { Invoke-ITwinRequest /itwins -All -OutFile (Join-Path $TestDrive 'b.json') } }
+        @{ Case = '-OutFile with -AsHashtable'; ErrorId = 'InvalidParameter'; Run = { Invoke-ITwinRequest /users/me -AsHashtable -OutFile (Join-Path $TestDrive 'c.json') } }
+        @{ Case = '-Unwrap with -All'; ErrorId = 'InvalidParameter'; Run = { Invoke-ITwinRequest /itwins -All -Unwrap } }
+        @{ Case = '-Unwrap with -Skip'; ErrorId = 'InvalidParameter'; Run = { Invoke-ITwinRequest /itwins -Skip 3 -Unwrap } }
+        @{ Case = '-Connection with -Token'; ErrorId = 'AmbiguousParameterSet'; Run = { Invoke-ITwinRequest /users/me -Connection (Get-ITwinConnection) -Token (Get-ITwinServiceToken) } }
+    ) {
+        $before = (Get-EmulatorStats -Emulator $emulator).apiRequests
+        $record = Get-ErrorRecord $Run
+        $record.FullyQualifiedErrorId | Should -BeLike "$ErrorId*"
+        (Get-EmulatorStats -Emulator $emulator).apiRequests | Should -Be $before
+        Get-ChildItem $TestDrive -Filter *.json | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Claims on the token' -Tag Surface {
+    It 'decodes the JWT the emulator issued: client id, issuer, scopes, times; the view shows them and never the token' {
+        $token = Get-ITwinServiceToken -ClientId $app.ClientId -ClientSecret $app.SecureSecret @hosts
+        $claims = $token.Claims
+        $claims | Should -BeOfType ITwinAuth.ITwinTokenClaims
+        $claims.IsJwt | Should -BeTrue
+        $claims.ClientId | Should -Be $app.ClientId
+        $claims.Issuer.TrimEnd('/') | Should -Be $emulator.Authority
+        $claims.Scopes | Should -Contain 'itwin-platform'
+        [math]::Abs(($claims.ExpiresAt - $token.ExpiresOn).TotalSeconds) | Should -BeLessOrEqual 2
+        $view = $claims | Out-String -Width 80
+        $view | Should -Match "ClientId\s+: $([regex]::Escape($app.ClientId))"
+        $view | Should -Not -Match ([regex]::Escape((Get-PlainToken $token)))
+    }
+}
+
+Describe 'A connection through a proxy that asks for credentials' -Tag Surface, Network {
+    BeforeEach { Disconnect-ITwin; Clear-ITwinTokenCache; Reset-EmulatorStats -Emulator $emulator }
+
+    It 'without -ProxyCredential: ProxyAuthenticationRequired, naming the remedy, after one request, never retried' {
+        $record = Get-ErrorRecord { Connect-ITwin -ClientId $app.ClientId -ClientSecret $app.SecureSecret @hosts -Proxy $network.proxy }
+        $record.FullyQualifiedErrorId | Should -BeLike 'ProxyAuthenticationRequired*'
+        "$record" | Should -Match '-ProxyCredential'
+        @((Get-EmulatorStats -Emulator $emulator).proxyRequests).Count | Should -Be 1
+    }
+
+    It 'with -ProxyCredential: sign-in and API calls all go through the proxy, and its credentials go nowhere else' {
+        Connect-ITwin -ClientId $app.ClientId -ClientSecret $app.SecureSecret @hosts -Proxy $network.proxy -ProxyCredential $proxyCredential
+        (Get-ITwinMe).Email | Should -Be "$($app.ClientId)@apps.imsoidc.bentley.com"
+        (Get-ITwinConnection).Proxy | Should -Match '^proxy http://127\.0\.0\.1:\d+ as proxy-user$'
+        $stats = Get-EmulatorStats -Emulator $emulator
+        $proxied = @($stats.proxyRequests | Where-Object proxyAuthorized)
+        ($proxied.target -match '/connect/token').Count | Should -BeGreaterOrEqual 1
+        ($proxied.target -match '/users/me').Count | Should -Be 1
+        $stats.proxyCredentialSightings | Should -Be 0 -Because 'the proxy strips its header, and the module sends the password nowhere else'
+        $stats.tokenRequests | Should -BeGreaterOrEqual 1
+    }
+
+    It 'with a wrong proxy password: ProxyAuthenticationRequired, and the password is in no message, record or verbose line' {
+        $wrong = [pscredential]::new('proxy-user', (ConvertTo-SecureString 'not-the-PROXY-password' -AsPlainText -Force))
+        $record = Get-ErrorRecord { Connect-ITwin -ClientId $app.ClientId -ClientSecret $app.SecureSecret @hosts -Proxy $network.proxy -ProxyCredential $wrong -Verbose 4>&1 }
+        $record.FullyQualifiedErrorId | Should -BeLike 'ProxyAuthenticationRequired*'
+        $text = ($record | Format-List * -Force | Out-String) + ($record.Exception | Format-List * -Force | Out-String) + $record.ErrorDetails
+        $text | Should -Not -Match 'not-the-PROXY-password|proxy-PASSWORD'
+    }
+
+    It '-NoProxy goes direct, and -Proxy options that contradict each other are refused before anything is sent' {
+        Connect-ITwin -ClientId $app.ClientId -ClientSecret $app.SecureSecret @hosts -NoProxy
+        (Get-ITwinConnection).Proxy | Should -Be 'no proxy'
+        Get-ITwinMe | Out-Null
+        @((Get-EmulatorStats -Emulator $emulator).proxyRequests).Count | Should -Be 0
+        (Get-ErrorRecord { Connect-ITwin -ClientId $app.ClientId -ClientSecret $app.SecureSecret @hosts -NoProxy -Proxy $network.proxy }).FullyQualifiedErrorId | Should -BeLike 'InvalidParameter*'
+        (Get-ErrorRecord { Connect-ITwin -ClientId $app.ClientId -ClientSecret $app.SecureSecret @hosts -ProxyCredential $proxyCredential }).FullyQualifiedErrorId | Should -BeLike 'InvalidParameter*'
+    }
+}
