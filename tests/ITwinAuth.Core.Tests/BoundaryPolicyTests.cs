@@ -107,7 +107,7 @@ public sealed class BoundaryPolicyTests
         var call = ApiCall(HttpMethod.Get, false);
         call.CallerHeaders["X-Api-Key"] = "k";
         call.Headers["Accept"] = "application/json";
-        var stripped = new Hop(HttpMethod.Get, new Uri("https://cdn.example/x"), carriesCredentials: false, carriesBody: false);
+        var stripped = new Hop(HttpMethod.Get, new Uri("https://cdn.example/x"), CarriesCredentials: false, CarriesBody: false);
         using var request = RequestFactory.Build(call, stripped, token: null);
         Assert.False(request.Headers.Contains("X-Api-Key"));
         Assert.Null(request.Headers.Authorization);

@@ -4,19 +4,8 @@ using System.Threading.Tasks;
 namespace ITwinAuth.Core;
 
 /// <summary>What one read of a connection's source resolves to: the settings in force and the credential.</summary>
-public sealed class AppReading
+public sealed record AppReading(ConnectionSettings Settings, ServiceCredential Credential, string Location)
 {
-    public AppReading(ConnectionSettings settings, ServiceCredential credential, string location)
-    {
-        Settings = settings;
-        Credential = credential;
-        Location = location;
-    }
-
-    public ConnectionSettings Settings { get; }
-    public ServiceCredential Credential { get; }
-    public string Location { get; }
-
     /// <summary>Reads the source once and resolves every setting: at sign-in and at every renewal alike.</summary>
     public static async Task<AppReading> ReadAsync(CredentialSource source, AppSettings parameters, ITwinEnvironment? environment,
         IPipelineDispatcher dispatcher, CancellationToken cancellationToken)

@@ -73,15 +73,5 @@ public sealed class ServiceConnection
     }
 
     /// <summary>Settings and location change together, so a reader never sees half of a renewal.</summary>
-    private sealed class State
-    {
-        public State(ConnectionSettings settings, string location)
-        {
-            Settings = settings;
-            Location = location;
-        }
-
-        public ConnectionSettings Settings { get; }
-        public string Location { get; }
-    }
+    private sealed record State(ConnectionSettings Settings, string Location);
 }

@@ -72,13 +72,13 @@ public sealed class CredentialBoundary
         }
 
         if (hop.CarriesCredentials && Admits(next))
-            return new Hop(method, next, carriesCredentials: true, body);
+            return new Hop(method, next, CarriesCredentials: true, body);
         if (Kind == CallKind.Identity)
             throw Refused(hop, $"answered {code} to another host ({where}); identity requests and the client secret go only to the authority's own host");
         if (body)
             throw Refused(hop, $"answered {code} to another host ({where}), which would resend the request body there; " +
                 "ITwinAuth sends a body only to the API host");
-        return new Hop(method, next, carriesCredentials: false, carriesBody: false);
+        return new Hop(method, next, CarriesCredentials: false, CarriesBody: false);
     }
 
     /// <summary>A request target (-Path, -Uri): on the API origin, or refused before anything is sent.</summary>

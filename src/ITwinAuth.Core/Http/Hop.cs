@@ -7,25 +7,10 @@ namespace ITwinAuth.Core;
 /// Where one attempt goes and what it may carry, as the call's <see cref="CredentialBoundary"/>
 /// decided. A call starts with one hop; a redirect makes the next, which may carry less, never more.
 /// </summary>
-public sealed class Hop
+/// <param name="CarriesCredentials">The token (API calls) and the caller's headers go with this hop.</param>
+/// <param name="CarriesBody">The call's body goes with this hop.</param>
+public sealed record Hop(HttpMethod Method, Uri Uri, bool CarriesCredentials, bool CarriesBody)
 {
-    public Hop(HttpMethod method, Uri uri, bool carriesCredentials, bool carriesBody)
-    {
-        Method = method;
-        Uri = uri;
-        CarriesCredentials = carriesCredentials;
-        CarriesBody = carriesBody;
-    }
-
-    public HttpMethod Method { get; }
-    public Uri Uri { get; }
-
-    /// <summary>The token (API calls) and the caller's headers go with this hop.</summary>
-    public bool CarriesCredentials { get; }
-
-    /// <summary>The call's body goes with this hop.</summary>
-    public bool CarriesBody { get; }
-
     /// <summary>A call's first hop, as its boundary decides.</summary>
     public static Hop First(HttpCall call) => call.Boundary.FirstHop(call.Method, call.Uri, call.Content is not null);
 
