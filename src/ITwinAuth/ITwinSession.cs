@@ -42,6 +42,7 @@ internal static class ITwinSession
     public static void Release()
     {
         Current = null;
+        Secrets.RecentSecrets.Forget();
         Interlocked.Exchange(ref _context, null)?.Dispose();
     }
 }

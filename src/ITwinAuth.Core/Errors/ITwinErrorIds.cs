@@ -64,6 +64,7 @@ public static class ITwinErrorIds
     public const string ProxyAuthenticationRequired = "ProxyAuthenticationRequired";
     public const string ProxyFailed = "ProxyFailed";
 
-    // Rate limits
+    // Rate limits (a 429 that says no code of its own)
+    public const string RateLimitExceeded = "RateLimitExceeded";
     public const string RateLimited = "RateLimited";
 }

@@ -45,7 +45,7 @@ public static class ApiErrors
                 details.Add(new ITwinErrorDetail(Code(item.String("code")), Cut(item.String("message")), Cut(item.String("target"))));
 
         var status = (int)result.StatusCode;
-        var errorId = IsIdentifier(code) ? code! : status == 429 ? "RateLimitExceeded" : ITwinErrorIds.HttpError;
+        var errorId = IsIdentifier(code) ? code! : status == 429 ? ITwinErrorIds.RateLimitExceeded : ITwinErrorIds.HttpError;
         string text;
         if (message is not null)
             text = $"{result.Target} failed with {status}{(code is null ? string.Empty : " " + code)}: {Sentence.End(Sentence.Excerpt(message))}";

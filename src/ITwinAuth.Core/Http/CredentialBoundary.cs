@@ -84,6 +84,9 @@ public sealed class CredentialBoundary
     /// <summary>A request target (-Path, -Uri): on the API origin, or refused before anything is sent.</summary>
     public Uri RequireTarget(Uri target)
     {
+        if (!string.IsNullOrEmpty(target.UserInfo))
+            throw new ITwinAuthException(ITwinErrorIds.InvalidPath, ITwinErrorCategory.InvalidArgument,
+                "-Uri names a user and password in the address (user:password@host); ITwinAuth sends only its token, so it refuses them.", "Uri");
         if (Admits(target)) return target;
         throw new ITwinAuthException(ITwinErrorIds.ForeignHostRefused, ITwinErrorCategory.SecurityError,
             $"{OriginOf(target)} is not the connection's API host ({OriginOf(Origin)}); " +
@@ -109,7 +112,7 @@ public sealed class CredentialBoundary
         if (!Uri.TryCreate(page.Uri, href, out var next) || (next.Scheme != Uri.UriSchemeHttps && next.Scheme != Uri.UriSchemeHttp))
             throw new ITwinAuthException(ITwinErrorIds.NextLinkInvalid, ITwinErrorCategory.InvalidResult,
                 $"{page.Target} gave a next link that is not an http(s) URI, so paging stopped.", page.Target);
-        if (!Admits(next))
+        if (!Admits(next) || !string.IsNullOrEmpty(next.UserInfo))
             throw new ITwinAuthException(ITwinErrorIds.ForeignHostRefused, ITwinErrorCategory.SecurityError,
                 $"{page.Target} gave a next link on another host ({OriginOf(next)}); " +
                 "ITwinAuth does not send the token there, so paging stopped.", next.GetLeftPart(UriPartial.Path));

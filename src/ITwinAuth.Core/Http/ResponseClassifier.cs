@@ -36,8 +36,10 @@ public static class ResponseClassifier
         !deadline.IsCancellationRequested &&
         ex is HttpRequestException or IOException or OperationCanceledException or ObjectDisposedException;
 
-    /// <summary>A transport failure that a retry could cure: not a response that breaks HTTP, nor a proxy's refusal.</summary>
-    public static bool IsRetryableFailure(Exception ex) => !IsProtocolViolation(ex) && !IsProxyFailure(ex);
+    /// <summary>A transport failure that a retry could cure (not a response that breaks HTTP, nor a proxy's refusal)
+    /// on a call that may be sent again: the server may have acted on a request it did not answer.</summary>
+    public static bool IsRetryableFailure(Exception ex, HttpCall call, Hop hop) =>
+        IsIdempotent(call, hop) && !IsProtocolViolation(ex) && !IsProxyFailure(ex);
 
     /// <summary>The proxy refused the tunnel (a 407 to CONNECT, or the proxy could not reach the host).</summary>
     public static bool IsProxyFailure(Exception ex) => RequestError(ex) is "ProxyTunnelError";

@@ -284,7 +284,7 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
     /// </summary>
     private async Task PageAsync(HttpMethod method, Uri target, Func<HttpContent?>? content, IRequestOutput output, CancellationToken cancellationToken)
     {
-        var activity = $"{method.Method} {target.GetLeftPart(UriPartial.Path)}";
+        var activity = ServerText.Line(Hop.Describe(method, target), 200);
         var sink = new PageWriter(this, output, activity, cancellationToken);
         var pager = new Pager(PagingParameters.Skip, PagingParameters.First, countAll: PagingParameters.IncludeTotalCount);
         var outcome = await pager.RunAsync(ITwinSession.Context, next => NewCall(method, next, content), target, SkipHttpErrorCheck, sink, output.Log, cancellationToken)
@@ -294,8 +294,8 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
         {
             WriteProgress(new ProgressRecord(ProgressId, activity, "Done") { RecordType = ProgressRecordType.Completed });
             if (outcome.StoppedAtCap is { } cap)
-                WriteWarning($"{activity} stopped at {cap} items: the API returns at most X-Max-Return items of a listing " +
-                    $"(here {cap}). Add -Headers @{{ 'X-Max-Return' = 10000 }} to get up to 10,000.");
+                WriteWarning(ServerText.Line($"{activity} stopped at {cap} items: the API returns at most X-Max-Return items of a listing " +
+                    $"(here {cap}). Add -Headers @{{ 'X-Max-Return' = 10000 }} to get up to 10,000.", ServerText.MessageMaximum));
             if (PagingParameters.IncludeTotalCount)
                 WriteObject(PagingParameters.NewTotalCount(outcome.Total, outcome.Complete ? 1.0 : 0.0));
         }, cancellationToken).ConfigureAwait(false);

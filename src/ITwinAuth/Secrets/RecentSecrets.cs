@@ -16,6 +16,9 @@ internal static class RecentSecrets
 
     public static void Remember(string vault, string name) => Known[(vault.ToUpperInvariant(), name)] = 0;
 
+    /// <summary>Forgets them (module removal).</summary>
+    public static void Forget() => Known.Clear();
+
     public static IEnumerable<string> Names(string? vault) =>
         Known.Keys.Where(k => vault is null || string.Equals(k.Vault, vault.ToUpperInvariant(), StringComparison.Ordinal))
             .Select(k => k.Name).Distinct(StringComparer.Ordinal).OrderBy(n => n, StringComparer.OrdinalIgnoreCase);

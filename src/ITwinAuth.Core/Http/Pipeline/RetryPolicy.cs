@@ -25,7 +25,7 @@ internal sealed class RetryPolicy : HttpPipelinePolicy
                 var response = message.Response!;
                 var retryAfter = RetryAfterHeader.From(response, message.Clock);
                 if (ResponseClassifier.IsRetryableStatus(response.StatusCode, ResponseClassifier.IsIdempotent(message.Call, message.Hop)) &&
-                    await WaitAsync(message, retryAfter, $"{message.Hop.Describe()} answered {(int)response.StatusCode} {Sentence.Excerpt(response.ReasonPhrase ?? string.Empty, 60)}", transport: false)
+                    await WaitAsync(message, retryAfter, $"{message.Hop.Describe()} answered {(int)response.StatusCode} {Sentence.Excerpt(response.ReasonPhrase ?? string.Empty, 60)}")
                         .ConfigureAwait(false) == Verdict.Retry)
                     continue;
                 message.Result = await BodyReader.ReadAsync(message).ConfigureAwait(false);
@@ -34,8 +34,13 @@ internal sealed class RetryPolicy : HttpPipelinePolicy
             catch (Exception ex) when (ResponseClassifier.IsTransportFailure(ex, message.Deadline.Token))
             {
                 var failure = TransportFailures.Describe(message, ex);
-                if (!ResponseClassifier.IsRetryableFailure(ex)) throw failure;
-                switch (await WaitAsync(message, default, failure.Message, transport: true).ConfigureAwait(false))
+                if (!ResponseClassifier.IsRetryableFailure(ex, message.Call, message.Hop))
+                {
+                    if (!ResponseClassifier.IsIdempotent(message.Call, message.Hop))
+                        message.Log.Verbose($"{Sentence.Trim(failure.Message)}; {message.Hop.Method.Method} is not idempotent, so it is not sent again.");
+                    throw failure;
+                }
+                switch (await WaitAsync(message, default, failure.Message).ConfigureAwait(false))
                 {
                     case Verdict.GiveUp: throw failure;
                     case Verdict.PastDeadline: throw TransportFailures.PastDeadline(message, failure);
@@ -45,25 +50,20 @@ internal sealed class RetryPolicy : HttpPipelinePolicy
     }
 
     /// <summary>Waits before the next try if the classifier, the count and the deadline allow it.</summary>
-    private async Task<Verdict> WaitAsync(HttpMessage message, RetryAfterHeader retryAfter, string reason, bool transport)
+    private async Task<Verdict> WaitAsync(HttpMessage message, RetryAfterHeader retryAfter, string reason)
     {
-        var verdict = Decide(message, retryAfter, reason, transport, out var delay);
+        var verdict = Decide(message, retryAfter, reason, out var delay);
         if (verdict != Verdict.Retry) return verdict;
         message.Response = null;
         await message.Clock.DelayAsync(delay, message.Deadline.Token).ConfigureAwait(false);
         return Verdict.Retry;
     }
 
-    private Verdict Decide(HttpMessage message, RetryAfterHeader retryAfter, string reason, bool transport, out TimeSpan delay)
+    private Verdict Decide(HttpMessage message, RetryAfterHeader retryAfter, string reason, out TimeSpan delay)
     {
         delay = TimeSpan.Zero;
         var call = message.Call;
         var log = message.Log;
-        if (transport && !ResponseClassifier.IsIdempotent(call, message.Hop))
-        {
-            log.Verbose($"{Sentence.Trim(reason)}; {message.Hop.Method.Method} is not idempotent, so it is not sent again.");
-            return Verdict.GiveUp;
-        }
         var retry = ++message.Retries;
         var options = call.Retry;
         if (retry > options.MaximumRetryCount)
