@@ -89,7 +89,7 @@ function Copy-IfChanged([string] $Path, [string] $Destination) {
 }
 
 function Invoke-Build {
-    $sources = @('src', 'tests/ITwinAuth.Emulator', 'tests/ITwinAuth.Core.Tests', 'tests/ITwinAuth.TestTime', 'Directory.Build.props', 'ITwinAuth.sln', 'ITwinAuth.psd1') |
+    $sources = @('src', 'tests/ITwinAuth.Emulator', 'tests/ITwinAuth.Emulator.Tests', 'tests/ITwinAuth.Core.Tests', 'tests/ITwinAuth.TestTime', 'Directory.Build.props', 'ITwinAuth.sln', 'ITwinAuth.psd1') |
         ForEach-Object { Join-Path $root $_ }
     $built = (Test-UpToDate $buildStamp $sources '\.(cs|csproj|props|targets|resx|json)$') -and (Get-Content $buildStamp -Raw).Trim() -eq "$version $Configuration" -and
         (Test-Path (Join-Path $moduleRoot 'bin/net6.0/ITwinAuth.dll')) -and (Test-Path $emulatorDll) -and (Test-Path $testTimeDll)

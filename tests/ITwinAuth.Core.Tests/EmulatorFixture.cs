@@ -32,11 +32,8 @@ public sealed class EmulatorFixture : IAsyncLifetime
 
     public EmulatorStats Stats => Host.State.Stats;
 
-    public ITwinConnection Connect(RegisteredApp app, string[]? scopes = null) => ConnectTo(Host, app, scopes);
-
-    /// <summary>A connection to any emulator (a test that moves token time starts one of its own).</summary>
-    public static ITwinConnection ConnectTo(EmulatorHost host, RegisteredApp app, string[]? scopes = null) =>
-        new(app.ClientId, host.Authority, host.ApiBaseUri, TokenClient.ValidateScopes(scopes),
+    public ITwinConnection Connect(RegisteredApp app, string[]? scopes = null) =>
+        new(app.ClientId, Host.Authority, Host.ApiBaseUri, TokenClient.ValidateScopes(scopes),
             new StaticCredentialSource(new ServiceCredential(app.ClientId, SecretText.ToSecureString(app.ClientSecret)), CredentialSourceKind.Direct),
             null, null);
 }
