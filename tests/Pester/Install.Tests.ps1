@@ -6,7 +6,7 @@ BeforeAll {
     $emulator = Start-ITwinEmulator
     $app = New-TestApp -Emulator $emulator
     $moduleRoot = Split-Path $env:ITWINAUTH_MODULE
-    $output = Split-Path (Split-Path $moduleRoot)
+    $output = $env:ITWINAUTH_OUTPUT
     $version = (Import-PowerShellDataFile $env:ITWINAUTH_MODULE).ModuleVersion
     $package = Join-Path $output "ITwinAuth.$version.nupkg"
     $repoRoot = Resolve-Path (Join-Path $PSScriptRoot '../..')

@@ -2,9 +2,9 @@
 # a user copies, run against the itwin-emulator tool installed (offline) from its package. The tool's
 # own command line and package are tested in tests/ITwinAuth.Emulator.Tests.
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'Common.ps1')
+    Import-Module (Join-Path $PSScriptRoot '../ChildPwsh.psm1') -Force
     $version = (Import-PowerShellDataFile $env:ITWINAUTH_MODULE).ModuleVersion
-    $output = Split-Path $env:ITWINAUTH_MODULE | Split-Path | Split-Path
+    $output = $env:ITWINAUTH_OUTPUT
     $repoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
     $pester = Join-Path $output 'tools/pester/5.7.1/tools/Pester.psd1'
     # The folder that holds ITwinAuth/<version>/: the user's module path.
