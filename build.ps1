@@ -9,7 +9,8 @@
             Pester against the built module and the emulator; ends with the Pester files' table and a
             summary, and exits non-zero on any failure (-Verbose lists every passing xUnit test too).
             -Edition Desktop runs both suites against the Windows PowerShell (netstandard2.0) build instead,
-            on this PowerShell 7, so that its .NET Framework code paths (#if !NET) execute here.
+            on this PowerShell 7 (the module from a test copy in output/test-desktop whose psm1 loads
+            bin/netstandard2.0), so that its .NET Framework code paths (#if !NET) execute here.
     Check   the test tooling's suites, once: the emulator's xUnit tests (tests/ITwinAuth.Emulator.Tests,
             its tool package included) alongside tests/Tooling (the Pester runner's own test, the bench
             smoke pass, the offline pipeline example, and docs/RELIABILITY.md against what the last
@@ -170,6 +171,23 @@ function Invoke-WithTestSettings([scriptblock] $Run) {
     finally { foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) } }
 }
 
+# The Desktop run's module: a copy of the built one whose psm1 loads bin/netstandard2.0 on any
+# edition, so that the Windows PowerShell build (the same files) runs on this PowerShell 7. The
+# shipped psm1 has no switch for it. Its folder holds ITwinAuth/<version>/ as a module path would.
+function New-DesktopTestModule {
+    $folder = Join-Path $output 'test-desktop'
+    if (Test-Path $folder) { Remove-Item $folder -Recurse -Force }
+    $copy = Join-Path $folder 'ITwinAuth' $version
+    New-Item -ItemType Directory -Path $copy | Out-Null
+    Copy-Item (Join-Path $moduleRoot '*') $copy -Recurse
+    $psm1 = Join-Path $copy 'ITwinAuth.psm1'
+    $text = Get-Content $psm1 -Raw
+    $choice = [regex]::Matches($text, '(?m)^\$framework = .*$')
+    if ($choice.Count -ne 1) { throw "src/ITwinAuth.psm1 no longer has one '`$framework = ...' line for the Desktop test copy to replace." }
+    Set-Content -Path $psm1 -NoNewline -Value $text.Replace($choice[0].Value, "`$framework = 'netstandard2.0' # the Desktop test copy (build.ps1 -Task Test -Edition Desktop)")
+    Join-Path $copy 'ITwinAuth.psd1'
+}
+
 # One run of an xUnit project alongside a folder of Pester files, against the built module; prints
 # the xUnit failures (every test line with -Verbose), then the Pester files' table, then the totals.
 function Invoke-Suites {
@@ -243,6 +261,7 @@ function Invoke-TestRun {
         # The test project built against the core's netstandard2.0 build, into its own folders.
         $editionArguments = @('-p:CoreEdition=Desktop')
         Invoke-Native dotnet (@('build', $coreTests, '-c', $Configuration, "-p:Version=$version", '--nologo', '-v:q', '-clp:NoSummary') + $editionArguments)
+        $manifest = New-DesktopTestModule
     }
     Invoke-Suites -Title "Test: the product ($Edition edition)" -XunitProject $coreTests -XunitArguments $editionArguments -RunName $Edition `
         -XunitName "the core ($Edition edition) against the emulator" -PesterName "the built module ($Edition edition) against the emulator" `

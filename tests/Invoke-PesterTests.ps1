@@ -41,7 +41,8 @@ $env:ITWINAUTH_EMULATOR = $EmulatorPath
 $env:ITWINAUTH_TEST_TIME = $TestTimePath
 $env:ITWINAUTH_TEST_RESULTS = $ResultsPath
 $env:ITWINAUTH_OUTPUT = [IO.Path]::GetFullPath($OutputPath)
-# Read by src/ITwinAuth.psm1 (and inherited by every child pwsh the tests start).
+# For the tests to know which build they run against; the module never reads it (for the Desktop
+# run, build.ps1 passes a test copy of the module that loads bin/netstandard2.0).
 $env:ITWINAUTH_TEST_EDITION = $Edition
 Import-Module $PesterPath -Force
 Import-Module (Join-Path $PSScriptRoot 'ChildPwsh.psm1') -Force
