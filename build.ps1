@@ -237,7 +237,8 @@ function Invoke-Suites {
     if ($xunitExit -ne 0 -and $xunit.Failed -eq 0) { $xunit.Failed = 1 }
     Write-Host ''
     Write-Host "xUnit: $XunitName, its output$(if ($verbosity -eq 'minimal') { ' (failures only; -Verbose shows every test)' })" -ForegroundColor Cyan
-    ($xunitOutput.Result -join '').Trim() | Write-Host
+    # Its standard error first: what is there repeats a failure named below, and its own summary line ends it.
+    ($xunitOutput[1].Result + $xunitOutput[0].Result).Trim() | Write-Host
 
     # The answer, last: the Pester files' table and the totals.
     @($pesterResult.Files) | Where-Object { $_ } | Format-Table File, Passed, Failed, Skipped, Seconds | Out-String | Write-Host
