@@ -5,10 +5,16 @@
 .DESCRIPTION
     Build   lays out the module in output/ITwinAuth/<version>/ (manifest, both builds, format file, help);
             steps whose inputs are older than their outputs are skipped.
-    Test    builds, runs the xUnit tests of the core against the emulator, then Pester against the built
-            module and the emulator; prints a summary and exits non-zero on any failure.
+    Test    the product's suites: builds, runs the xUnit tests of the core against the emulator alongside
+            Pester against the built module and the emulator; ends with the Pester files' table and a
+            summary, and exits non-zero on any failure (-Verbose lists every passing xUnit test too).
             -Edition Desktop runs both suites against the Windows PowerShell (netstandard2.0) build instead,
-            on this PowerShell 7, so that its .NET Framework code paths (#if !NET) execute here.
+            on this PowerShell 7 (the module from a test copy in output/test-desktop whose psm1 loads
+            bin/netstandard2.0), so that its .NET Framework code paths (#if !NET) execute here.
+    Check   the test tooling's suites, once: the emulator's xUnit tests (tests/ITwinAuth.Emulator.Tests,
+            its tool package included) alongside tests/Tooling (the Pester runner's own test, the bench
+            smoke pass, the offline pipeline example, and docs/RELIABILITY.md against what the last
+            Test run observed: run Test first).
     Package publishes the built module to a temporary local repository: output/ITwinAuth.<version>.nupkg,
             and packs the emulator as the .NET tool itwin-emulator: output/ITwinAuth.Emulator.<version>.nupkg.
     Shell   starts the emulator and opens a pwsh with the built module imported and signed in to it;
@@ -20,10 +26,12 @@
     dotnet tool restore; dotnet pwsh ./build.ps1 -Task Test
 .EXAMPLE
     dotnet pwsh ./build.ps1 -Task Test -Edition Desktop
+.EXAMPLE
+    dotnet pwsh ./build.ps1 -Task Check
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Package', 'Demo', 'Bench', 'Shell')]
+    [ValidateSet('Build', 'Test', 'Check', 'Package', 'Demo', 'Bench', 'Shell')]
     [string] $Task = 'Build',
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
@@ -89,7 +97,7 @@ function Copy-IfChanged([string] $Path, [string] $Destination) {
 }
 
 function Invoke-Build {
-    $sources = @('src', 'tests/ITwinAuth.Emulator', 'tests/ITwinAuth.Core.Tests', 'tests/ITwinAuth.TestTime', 'Directory.Build.props', 'ITwinAuth.sln', 'ITwinAuth.psd1') |
+    $sources = @('src', 'tests/ITwinAuth.Emulator', 'tests/ITwinAuth.Emulator.Tests', 'tests/ITwinAuth.Core.Tests', 'tests/ITwinAuth.TestTime', 'Directory.Build.props', 'ITwinAuth.sln', 'ITwinAuth.psd1') |
         ForEach-Object { Join-Path $root $_ }
     $built = (Test-UpToDate $buildStamp $sources '\.(cs|csproj|props|targets|resx|json)$') -and (Get-Content $buildStamp -Raw).Trim() -eq "$version $Configuration" -and
         (Test-Path (Join-Path $moduleRoot 'bin/net6.0/ITwinAuth.dll')) -and (Test-Path $emulatorDll) -and (Test-Path $testTimeDll)
@@ -144,7 +152,7 @@ function Install-TestTools {
     return $pester
 }
 
-function Invoke-Test {
+function Invoke-WithTestSettings([scriptblock] $Run) {
     $settings = [ordered]@{
         # What git sees before anything runs: the last Pester test checks the run left it so.
         ITWINAUTH_GIT_STATUS_BEFORE = $(if (Get-Command git -ErrorAction Ignore) { @(git -C $root status --porcelain --untracked-files=all 2>$null) -join "`n" })
@@ -159,40 +167,53 @@ function Invoke-Test {
     # Set for the run only: a shell that ran build.ps1 gets its own values back.
     $saved = @{}
     foreach ($name in $settings.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $settings[$name]) }
-    try { Invoke-TestRun }
+    try { & $Run }
     finally { foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) } }
 }
 
-function Invoke-TestRun {
-    # The package too: the install tests install it from a local repository.
-    Invoke-Package
+# The Desktop run's module: a copy of the built one whose psm1 loads bin/netstandard2.0 on any
+# edition, so that the Windows PowerShell build (the same files) runs on this PowerShell 7. The
+# shipped psm1 has no switch for it. Its folder holds ITwinAuth/<version>/ as a module path would.
+function New-DesktopTestModule {
+    $folder = Join-Path $output 'test-desktop'
+    if (Test-Path $folder) { Remove-Item $folder -Recurse -Force }
+    $copy = Join-Path $folder 'ITwinAuth' $version
+    New-Item -ItemType Directory -Path $copy | Out-Null
+    Copy-Item (Join-Path $moduleRoot '*') $copy -Recurse
+    $psm1 = Join-Path $copy 'ITwinAuth.psm1'
+    $text = Get-Content $psm1 -Raw
+    $choice = [regex]::Matches($text, '(?m)^\$framework = .*$')
+    if ($choice.Count -ne 1) { throw "src/ITwinAuth.psm1 no longer has one '`$framework = ...' line for the Desktop test copy to replace." }
+    Set-Content -Path $psm1 -NoNewline -Value $text.Replace($choice[0].Value, "`$framework = 'netstandard2.0' # the Desktop test copy (build.ps1 -Task Test -Edition Desktop)")
+    Join-Path $copy 'ITwinAuth.psd1'
+}
+
+# One run of an xUnit project alongside a folder of Pester files, against the built module; prints
+# the xUnit failures (every test line with -Verbose), then the Pester files' table, then the totals.
+function Invoke-Suites {
+    param([string] $Title, [string] $XunitProject, [string[]] $XunitArguments = @(), [string] $XunitName, [string] $PesterName,
+        [string] $TestsPath, [string] $RunName, [string] $ModulePath, [hashtable] $XunitEnvironment = @{})
     $results = Join-Path $output 'test-results'
     New-Item -ItemType Directory -Path $results -Force | Out-Null
 
-    $coreTests = Join-Path $root 'tests/ITwinAuth.Core.Tests/ITwinAuth.Core.Tests.csproj'
-    $editionArguments = @()
-    if ($Edition -eq 'Desktop') {
-        # The test project built against the core's netstandard2.0 build, into its own folders.
-        $editionArguments = @('-p:CoreEdition=Desktop')
-        Invoke-Native dotnet (@('build', $coreTests, '-c', $Configuration, "-p:Version=$version", '--nologo', '-v:q', '-clp:NoSummary') + $editionArguments)
-    }
     # xUnit and Pester run side by side: the xUnit run's output is kept and shown when it ends.
-    Write-Host "xUnit: the core ($Edition edition) against the emulator, alongside Pester" -ForegroundColor Cyan
-    $trx = "xunit-$Edition.trx"
+    Write-Host "xUnit: $XunitName, alongside Pester" -ForegroundColor Cyan
+    $trx = "xunit-$RunName.trx"
     Remove-Item (Join-Path $results $trx) -ErrorAction Ignore
-    $xunitRun = Start-ChildProcess -FilePath dotnet -ArgumentList (@('test', $coreTests, '-c', $Configuration, '--no-build', '--nologo') + $editionArguments + @(
-            '--logger', "trx;LogFileName=$trx", '--logger', 'console;verbosity=normal', '--results-directory', $results))
+    $verbosity = if ($VerbosePreference -eq 'SilentlyContinue') { 'minimal' } else { 'normal' }
+    $xunitRun = Start-ChildProcess -FilePath dotnet -Environment $XunitEnvironment -ArgumentList (@('test', $XunitProject, '-c', $Configuration, '--no-build', '--nologo') + $XunitArguments + @(
+            '--logger', "trx;LogFileName=$trx", '--logger', "console;verbosity=$verbosity", '--results-directory', $results))
     $xunitOutput = $xunitRun.StandardOutput.ReadToEndAsync(), $xunitRun.StandardError.ReadToEndAsync()
 
-    Write-Host "Pester: the built module ($Edition edition) against the emulator" -ForegroundColor Cyan
+    Write-Host "Pester: $PesterName" -ForegroundColor Cyan
     $pester = Install-TestTools
-    $summary = Join-Path $results "pester-summary-$Edition.json"
+    $summary = Join-Path $results "pester-summary-$RunName.json"
     Remove-Item $summary -ErrorAction Ignore
     $pwsh = Get-PwshCommand
     $runner = Join-Path $root 'tests/Invoke-PesterTests.ps1'
-    $arguments = @('-NoProfile', '-NonInteractive', '-File', $runner, '-PesterPath', $pester,
-        '-ModulePath', (Join-Path $moduleRoot 'ITwinAuth.psd1'), '-EmulatorPath', $emulatorDll, '-TestTimePath', $testTimeDll, '-ResultsPath', $results, '-SummaryPath', $summary, '-Edition', $Edition,
-        '-WaitForProcessId', $xunitRun.Id)
+    $arguments = @('-NoProfile', '-NonInteractive', '-File', $runner, '-PesterPath', $pester, '-TestsPath', $TestsPath, '-RunName', $RunName, '-OutputPath', $output,
+        '-ModulePath', $ModulePath, '-EmulatorPath', $emulatorDll, '-TestTimePath', $testTimeDll, '-ResultsPath', $results, '-SummaryPath', $summary, '-Edition', $Edition,
+        '-WaitForProcessId', $xunitRun.Id, '-DeferTable')
     if ($Tag) { $arguments += @('-Tag', ($Tag -join ',')) }
     try {
         & $pwsh[0] @($pwsh | Select-Object -Skip 1) @arguments
@@ -202,11 +223,9 @@ function Invoke-TestRun {
     finally {
         if (-not $xunitRun.HasExited) { $xunitRun.Kill($true) }
     }
-    $pesterResult = if (Test-Path $summary) { Get-Content $summary | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+    $pesterResult = if (Test-Path $summary) { Get-Content $summary -Raw | ConvertFrom-Json } else { [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0; Files = @() } }
     if ($pesterExit -ne 0 -and $pesterResult.Failed -eq 0) { $pesterResult.Failed = 1 }
 
-    Write-Host "xUnit: the core ($Edition edition), its output" -ForegroundColor Cyan
-    $xunitOutput.Result | Write-Host
     $xunitExit = $xunitRun.ExitCode
     $report = Join-Path $results $trx
     $xunit = [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 }
@@ -216,15 +235,49 @@ function Invoke-TestRun {
         $xunit = [pscustomobject]@{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error; Skipped = [int]$counters.notExecuted }
     }
     if ($xunitExit -ne 0 -and $xunit.Failed -eq 0) { $xunit.Failed = 1 }
+    Write-Host ''
+    Write-Host "xUnit: $XunitName, its output$(if ($verbosity -eq 'minimal') { ' (failures only; -Verbose shows every test)' })" -ForegroundColor Cyan
+    # Its standard error first: what is there repeats a failure named below, and its own summary line ends it.
+    ($xunitOutput[1].Result + $xunitOutput[0].Result).Trim() | Write-Host
 
+    # The answer, last: the Pester files' table and the totals.
+    @($pesterResult.Files) | Where-Object { $_ } | Format-Table File, Passed, Failed, Skipped, Seconds | Out-String | Write-Host
     $passed = $xunit.Passed + $pesterResult.Passed
     $failed = $xunit.Failed + $pesterResult.Failed
-    Write-Host ''
-    Write-Host "Edition: $Edition"
+    Write-Host $Title
     Write-Host ("xUnit : {0} passed, {1} failed, {2} skipped" -f $xunit.Passed, $xunit.Failed, $xunit.Skipped)
     Write-Host ("Pester: {0} passed, {1} failed, {2} skipped" -f $pesterResult.Passed, $pesterResult.Failed, $pesterResult.Skipped)
-    Write-Host ("{0} passed, {1} failed" -f $passed, $failed)
+    Write-Host ("{0} passed, {1} failed" -f $passed, $failed) -ForegroundColor $(if ($failed -gt 0 -or $passed -eq 0) { 'Red' } else { 'Green' })
     if ($failed -gt 0 -or ($passed -eq 0)) { exit 1 }
+}
+
+# The product's suites: xUnit for the core and Pester for the built module, one edition.
+function Invoke-TestRun {
+    # The package too: the install tests install it from a local repository.
+    Invoke-Package
+    $coreTests = Join-Path $root 'tests/ITwinAuth.Core.Tests/ITwinAuth.Core.Tests.csproj'
+    $editionArguments = @()
+    $manifest = Join-Path $moduleRoot 'ITwinAuth.psd1'
+    if ($Edition -eq 'Desktop') {
+        # The test project built against the core's netstandard2.0 build, into its own folders.
+        $editionArguments = @('-p:CoreEdition=Desktop')
+        Invoke-Native dotnet (@('build', $coreTests, '-c', $Configuration, "-p:Version=$version", '--nologo', '-v:q', '-clp:NoSummary') + $editionArguments)
+        $manifest = New-DesktopTestModule
+    }
+    Invoke-Suites -Title "Test: the product ($Edition edition)" -XunitProject $coreTests -XunitArguments $editionArguments -RunName $Edition `
+        -XunitName "the core ($Edition edition) against the emulator" -PesterName "the built module ($Edition edition) against the emulator" `
+        -TestsPath (Join-Path $root 'tests/Pester') -ModulePath $manifest
+}
+
+# The tooling's suites: the emulator's xUnit project (and its tool package), and the Pester files of
+# tests/Tooling (the runner, the bench smoke pass, the offline pipeline example, docs/RELIABILITY.md
+# against what the last Test run observed). Run once, against the PowerShell 7 build.
+function Invoke-CheckRun {
+    Invoke-Package
+    if ($Edition -ne 'Core') { throw '-Task Check runs against the PowerShell 7 build only; leave out -Edition.' }
+    Invoke-Suites -Title 'Check: the test tooling' -XunitProject (Join-Path $root 'tests/ITwinAuth.Emulator.Tests/ITwinAuth.Emulator.Tests.csproj') -RunName 'Tooling' `
+        -XunitName 'the emulator and its tool' -PesterName 'the runner, the bench, the pipeline example and docs/RELIABILITY.md' `
+        -TestsPath (Join-Path $root 'tests/Tooling') -ModulePath (Join-Path $moduleRoot 'ITwinAuth.psd1') -XunitEnvironment @{ ITWINAUTH_PACKAGES = $output }
 }
 
 function Invoke-Demo {
@@ -332,7 +385,8 @@ function Invoke-Bench {
 
 switch ($Task) {
     'Build' { Invoke-Build }
-    'Test' { Invoke-Test }
+    'Test' { Invoke-WithTestSettings { Invoke-TestRun } }
+    'Check' { Invoke-WithTestSettings { Invoke-CheckRun } }
     'Package' { Invoke-Package }
     'Demo' { Invoke-Demo }
     'Bench' { Invoke-Bench }

@@ -58,9 +58,13 @@ function Wait-BenchEmulator([Diagnostics.Process] $Process) {
 function Write-BenchStep([int] $Step, [string] $Name) { Write-Host "[$Step/7] measuring $Name..." }
 
 $rows = [System.Collections.Generic.List[object]]::new()
-function Add-Row([string] $Scenario, [string] $Ours, [string] $Theirs, [string] $Ratio, [string] $Target, [bool] $Met) {
-    $rows.Add([pscustomobject]@{ Scenario = $Scenario; ITwinAuth = $Ours; Alternative = $Theirs; Ratio = $Ratio; Target = $Target; Met = $(if ($Met) { 'yes' } else { 'NO' }) })
-    Write-Host ("{0,-34} {1,-22} {2,-34} {3,-12} {4}" -f $Scenario, $Ours, $Theirs, $Ratio, $(if ($Met) { 'met' } else { 'MISSED' }))
+# -Property: the target is a behaviour (a count, an order), not a timing, and holds at any size.
+# A timing below its target in the smoke pass is no verdict: its sizes are too small to measure.
+function Add-Row([string] $Scenario, [string] $Ours, [string] $Theirs, [string] $Ratio, [string] $Target, [bool] $Met, [switch] $Property) {
+    $smoke = $Quick -and -not $Property -and -not $Met
+    $rows.Add([pscustomobject]@{ Scenario = $Scenario; ITwinAuth = $Ours; Alternative = $Theirs; Ratio = $Ratio; Target = $Target
+            Met = $(if ($Met) { 'yes' } elseif ($smoke) { 'below target (smoke)' } else { 'NO' }) })
+    Write-Host ("{0,-34} {1,-22} {2,-34} {3,-12} {4}" -f $Scenario, $Ours, $Theirs, $Ratio, $(if ($Met) { 'met' } elseif ($smoke) { 'below target (smoke sizes are not measurements)' } else { 'MISSED' }))
 }
 
 $emulator = Start-ITwinEmulator -EmulatorPath $EmulatorPath -ITwinCount $size.PagingItems
@@ -122,7 +126,7 @@ try {
             $script:pageRequestsAtFirstItem = @((Get-EmulatorStats $emulator -WithLog).apiLog | Where-Object pathAndQuery -like '/itwins*').Count
         }
     }
-    Add-Row 'Paging: first item out' "after $script:pageRequestsAtFirstItem page request(s)" '' '' 'before page 2 is requested' ($script:pageRequestsAtFirstItem -eq 1)
+    Add-Row 'Paging: first item out' "after $script:pageRequestsAtFirstItem page request(s)" '' '' 'before page 2 is requested' ($script:pageRequestsAtFirstItem -eq 1) -Property
 
     $memory = @{}
     foreach ($count in $size.MemorySmall, $size.MemoryLarge) {
@@ -154,7 +158,7 @@ if (`$n -ne $count) { throw "counted `$n" }
     $watch.Restart()
     Get-ITwinServiceToken @signIn | Out-Null
     $coldMilliseconds = $watch.Elapsed.TotalMilliseconds
-    Add-Row "Cache hit: $($size.CacheHits) warm calls" ('{0:N0} us a call, {1} requests' -f $hitMicroseconds, $hitRequests) ('one cold call {0:N1} ms' -f $coldMilliseconds) ('{0:N0}x' -f ($coldMilliseconds * 1000 / $hitMicroseconds)) '0 token requests' ($hitRequests -eq 0)
+    Add-Row "Cache hit: $($size.CacheHits) warm calls" ('{0:N0} us a call, {1} requests' -f $hitMicroseconds, $hitRequests) ('one cold call {0:N1} ms' -f $coldMilliseconds) ('{0:N0}x' -f ($coldMilliseconds * 1000 / $hitMicroseconds)) '0 token requests' ($hitRequests -eq 0) -Property
 
     # 4. Cold concurrency -------------------------------------------------------------------------
     Write-BenchStep 4 'cold concurrency'
@@ -179,7 +183,7 @@ if (`$n -ne $count) { throw "counted `$n" }
         $nodeText = "official Node client $((Get-EmulatorStats $emulator).tokensIssued - $before) requests"
     }
     elseif (-not $Quick) { $nodeText = 'official Node client: Node.js not installed' }
-    Add-Row "Cold: $($size.Parallel) runspaces at once" "$ourRequests token request(s)" $nodeText '' 'exactly 1 request' ($ourRequests -eq 1)
+    Add-Row "Cold: $($size.Parallel) runspaces at once" "$ourRequests token request(s)" $nodeText '' 'exactly 1 request' ($ourRequests -eq 1) -Property
 
     # 5. Start-up -------------------------------------------------------------------------------
     Write-BenchStep 5 'start-up'
@@ -251,11 +255,11 @@ if (`$n -ne $count) { throw "counted `$n" }
     $calls = $net.FanOutCalls
     $fanRatio = $f.OneByOne / $f.ThrottleLimitH2
     Add-Row "Network: fan-out of $calls calls held $($net.HoldMs) ms, -ThrottleLimit 16 vs one by one" ('{0:N0} ms' -f $f.ThrottleLimitH2) ('one by one {0:N0} ms' -f $f.OneByOne) ('{0:N2}x faster' -f $fanRatio) '>= 8x faster' ($fanRatio -ge 8)
-    Add-Row 'Network: fan-out, most in flight at the server' "$($result.Peaks.ThrottleLimitH2) (h2), $($result.Peaks.ThrottleLimitH1) (HTTP/1.1)" "ForEach-Object -Parallel 16: $($result.Peaks.Parallel)" '' '<= 16' ([Math]::Max($result.Peaks.ThrottleLimitH2, $result.Peaks.ThrottleLimitH1) -le 16)
+    Add-Row 'Network: fan-out, most in flight at the server' "$($result.Peaks.ThrottleLimitH2) (h2), $($result.Peaks.ThrottleLimitH1) (HTTP/1.1)" "ForEach-Object -Parallel 16: $($result.Peaks.Parallel)" '' '<= 16' ([Math]::Max($result.Peaks.ThrottleLimitH2, $result.Peaks.ThrottleLimitH1) -le 16) -Property
     $parallelRatio = $f.Parallel / $f.ThrottleLimitH2
     Add-Row 'Network: fan-out vs ForEach-Object -Parallel' ('{0:N0} ms' -f $f.ThrottleLimitH2) ('-Parallel -ThrottleLimit 16, import per runspace {0:N0} ms' -f $f.Parallel) ('{0:N2}x faster' -f $parallelRatio) 'faster' ($parallelRatio -gt 1)
     $h2Ratio = $f.ThrottleLimitH1 / $f.ThrottleLimitH2
-    Add-Row 'Network: fan-out HTTP/2 vs HTTP/1.1' ('h2 {0:N0} ms, {1} connection(s)' -f $f.ThrottleLimitH2, $result.H2Connections) ('HTTP/1.1 {0:N0} ms, {1} connections' -f $f.ThrottleLimitH1, $result.H1Connections) ('{0:N2}x' -f $h2Ratio) "all $calls calls on h2" ($result.H2Requests -eq $calls)
+    Add-Row 'Network: fan-out HTTP/2 vs HTTP/1.1' ('h2 {0:N0} ms, {1} connection(s)' -f $f.ThrottleLimitH2, $result.H2Connections) ('HTTP/1.1 {0:N0} ms, {1} connections' -f $f.ThrottleLimitH1, $result.H1Connections) ('{0:N2}x' -f $h2Ratio) "all $calls calls on h2" ($result.H2Requests -eq $calls) -Property
 }
 finally {
     Stop-ITwinEmulator -Emulator $emulator

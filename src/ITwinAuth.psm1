@@ -4,9 +4,6 @@ if ($PSVersionTable.PSEdition -eq 'Core' -and $PSVersionTable.PSVersion -lt [ver
     throw "ITwinAuth needs PowerShell 7.2 or later (or Windows PowerShell 5.1); this is $($PSVersionTable.PSVersion)."
 }
 $framework = if ($PSVersionTable.PSEdition -eq 'Core') { 'net6.0' } else { 'netstandard2.0' }
-# For the tests only (build.ps1 -Task Test -Edition Desktop): run the Windows PowerShell build on
-# PowerShell 7, so that its .NET Framework code paths execute where Windows PowerShell cannot.
-if ($env:ITWINAUTH_TEST_EDITION -eq 'Desktop') { $framework = 'netstandard2.0' }
 $assembly = [IO.Path]::Combine($PSScriptRoot, 'bin', $framework, 'ITwinAuth.dll')
 Import-Module -Name $assembly -ErrorAction Stop
 

@@ -4,7 +4,9 @@
 # files share nothing but the machine). A worker takes the next file nobody has taken yet, slowest
 # first by the durations of the last run (file size on a first run), until none is left; the
 # output of each worker is shown as it comes, prefixed with its number. Repository.Tests.ps1 runs
-# last, alone, once every worker has finished: it checks what the whole run left behind.
+# last, alone, once every worker has finished: it checks what the whole run left behind. A table of
+# the files' results ends the run (or, with -DeferTable, is left in the summary for the caller to
+# print after its own output).
 param(
     [Parameter(Mandatory)] [string] $PesterPath,
     [Parameter(Mandatory)] [string] $ModulePath,
@@ -23,14 +25,24 @@ param(
     [string] $QueuePath,
     # A process to wait for before the repository check (build.ps1 passes the xUnit run's).
     [int] $WaitForProcessId,
-    # The folder of *.Tests.ps1 files (another one only in the runner's own test, Runner.Tests.ps1).
-    [string] $TestsPath = (Join-Path $PSScriptRoot 'Pester')
+    # The folder of *.Tests.ps1 files: Pester (the module's), Tooling (build.ps1 -Task Check), or the
+    # runner's own test's.
+    [string] $TestsPath = (Join-Path $PSScriptRoot 'Pester'),
+    # Names this run's result files and remembered durations (default: the edition).
+    [string] $RunName = $Edition,
+    # The build's output folder: its packages and tools, for the tests that install them.
+    [string] $OutputPath = (Join-Path $PSScriptRoot '../output'),
+    # The caller prints the per-file table (the summary's Files) after its own output.
+    [switch] $DeferTable
 )
 $ErrorActionPreference = 'Stop'
 $env:ITWINAUTH_MODULE = $ModulePath
 $env:ITWINAUTH_EMULATOR = $EmulatorPath
 $env:ITWINAUTH_TEST_TIME = $TestTimePath
-# Read by src/ITwinAuth.psm1 (and inherited by every child pwsh the tests start).
+$env:ITWINAUTH_TEST_RESULTS = $ResultsPath
+$env:ITWINAUTH_OUTPUT = [IO.Path]::GetFullPath($OutputPath)
+# For the tests to know which build they run against; the module never reads it (for the Desktop
+# run, build.ps1 passes a test copy of the module that loads bin/netstandard2.0).
 $env:ITWINAUTH_TEST_EDITION = $Edition
 Import-Module $PesterPath -Force
 Import-Module (Join-Path $PSScriptRoot 'ChildPwsh.psm1') -Force
@@ -41,7 +53,7 @@ function Invoke-PesterFile([string] $Path) {
     $configuration.Run.PassThru = $true
     $configuration.Output.Verbosity = 'Detailed'
     $configuration.TestResult.Enabled = $true
-    $configuration.TestResult.OutputPath = Join-Path $ResultsPath "pester-$Edition-$([IO.Path]::GetFileNameWithoutExtension($Path) -replace '\.Tests$').xml"
+    $configuration.TestResult.OutputPath = Join-Path $ResultsPath "pester-$RunName-$([IO.Path]::GetFileNameWithoutExtension($Path) -replace '\.Tests$').xml"
     if ($Tag) { $configuration.Filter.Tag = $Tag -split ',' }
     # Tests that exercise only the other edition's build are tagged with it; the README lists them.
     $configuration.Filter.ExcludeTag = @(if ($Edition -eq 'Desktop') { 'CoreOnly' } else { 'DesktopOnly' })
@@ -77,7 +89,7 @@ if (-not $env:ITWINAUTH_GIT_STATUS_BEFORE -and (Get-Command git -ErrorAction Ign
 }
 $files = @(Get-ChildItem $TestsPath -Filter *.Tests.ps1)
 $last = $files | Where-Object Name -eq 'Repository.Tests.ps1'
-$durationsPath = Join-Path $ResultsPath "pester-durations-$Edition.json"
+$durationsPath = Join-Path $ResultsPath "pester-durations-$RunName.json"
 $durations = @{}
 if (Test-Path $durationsPath) { (Get-Content $durationsPath -Raw | ConvertFrom-Json).PSObject.Properties | ForEach-Object { $durations[$_.Name] = [double]$_.Value } }
 $order = @($files | Where-Object Name -ne 'Repository.Tests.ps1' |
@@ -96,7 +108,7 @@ function Start-Worker {
     $n = $script:started
     $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $PSCommandPath, '-PesterPath', $PesterPath,
         '-ModulePath', $ModulePath, '-EmulatorPath', $EmulatorPath, '-TestTimePath', $TestTimePath, '-ResultsPath', $ResultsPath,
-        '-SummaryPath', (Join-Path $queue "worker-$n.jsonl"), '-Edition', $Edition, '-QueuePath', $queue)
+        '-SummaryPath', (Join-Path $queue "worker-$n.jsonl"), '-Edition', $Edition, '-RunName', $RunName, '-OutputPath', $OutputPath, '-QueuePath', $queue)
     if ($Tag) { $arguments += @('-Tag', $Tag) }
     # Its standard input closed: a test's native child never reads the run's console.
     $process = Start-ChildProcess -FilePath $pwsh[0] -ArgumentList $arguments
@@ -156,12 +168,16 @@ if (-not $Tag) {
     foreach ($file in $ran | Where-Object File -like '*.Tests.ps1' | Sort-Object File) { $known[$file.File] = $file.Seconds }
     ConvertTo-Json -InputObject $known | Set-Content -Path $durationsPath
 }
+$files = @($ran | Sort-Object Seconds -Descending)
 $total = [pscustomobject]@{
     Passed  = [int]($ran | Measure-Object Passed -Sum).Sum
     Failed  = [int]($ran | Measure-Object Failed -Sum).Sum
     Skipped = [int]($ran | Measure-Object Skipped -Sum).Sum
+    Files   = $files
 }
-Write-Host ''
-$ran | Sort-Object Seconds -Descending | Format-Table File, Passed, Failed, Skipped, Seconds | Out-String | Write-Host
-$total | ConvertTo-Json | Set-Content -Path $SummaryPath
+if (-not $DeferTable) {
+    Write-Host ''
+    $files | Format-Table File, Passed, Failed, Skipped, Seconds | Out-String | Write-Host
+}
+ConvertTo-Json -InputObject $total -Depth 3 | Set-Content -Path $SummaryPath
 if ($total.Failed -gt 0) { exit 1 }

@@ -6,7 +6,7 @@ BeforeAll {
     $emulator = Start-ITwinEmulator
     $app = New-TestApp -Emulator $emulator
     $moduleRoot = Split-Path $env:ITWINAUTH_MODULE
-    $output = Split-Path (Split-Path $moduleRoot)
+    $output = $env:ITWINAUTH_OUTPUT
     $version = (Import-PowerShellDataFile $env:ITWINAUTH_MODULE).ModuleVersion
     $package = Join-Path $output "ITwinAuth.$version.nupkg"
     $repoRoot = Resolve-Path (Join-Path $PSScriptRoot '../..')
@@ -38,7 +38,12 @@ Describe 'The gallery package' -Tag Install {
     It 'carries what the module needs and nothing else' {
         Add-Type -AssemblyName System.IO.Compression.FileSystem
         $zip = [IO.Compression.ZipFile]::OpenRead($package)
-        try { $entries = @($zip.Entries.FullName | Sort-Object) } finally { $zip.Dispose() }
+        try {
+            $entries = @($zip.Entries.FullName | Sort-Object)
+            $reader = [IO.StreamReader]::new($zip.GetEntry('ITwinAuth.psm1').Open())
+            try { $psm1 = $reader.ReadToEnd() } finally { $reader.Dispose() }
+        }
+        finally { $zip.Dispose() }
         $packaging = $entries | Where-Object { $_ -match '^(_rels/|\[Content_Types\]\.xml$|package/services/|ITwinAuth\.nuspec$)' }
         $content = $entries | Where-Object { $_ -notin $packaging }
         $expected = @(
@@ -51,6 +56,8 @@ Describe 'The gallery package' -Tag Install {
             'System.Threading.Tasks.Extensions' | ForEach-Object { "bin/netstandard2.0/dependencies/$_.dll" })
         @($content | Sort-Object) | Should -Be @($expected | Sort-Object)
         $entries | Where-Object { $_ -match 'test|emulator|pester|secretmanagement|build|\.pdb$|\.cs$' } | Should -BeNullOrEmpty
+        # The build it loads depends on the PowerShell alone: no environment variable (no test switch) moves it.
+        $psm1 | Should -Not -Match '\$env:|GetEnvironmentVariable'
     }
 
     It 'installs with <Tool> into a clean module path, imports by name in a fresh pwsh and runs the tutorial' -ForEach @(
@@ -143,7 +150,7 @@ Describe 'Dependency isolation' -Tag Install, Isolation {
     }
 
     It 'the Windows PowerShell build registers its resolve handler once on import and Remove-Module takes it away' -Tag DesktopOnly {
-        # A fresh process with the netstandard2.0 build (ITWINAUTH_TEST_EDITION=Desktop is inherited).
+        # A fresh process with the netstandard2.0 build (the Desktop run's module is a test copy that loads it).
         # The runtime keeps AppDomain.AssemblyResolve's handlers in AssemblyLoadContext's private event.
         $run = Invoke-ChildPwsh -ArgumentList @('-NoProfile', '-NonInteractive', '-Command', @"
 `$ErrorActionPreference = 'Stop'

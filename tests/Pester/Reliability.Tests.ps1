@@ -1,7 +1,8 @@
 # Issue: reliability and security. Faults, load, bad input, leaks and trespass, each bounded in
 # time and counted by the emulator. Every scenario becomes a row of docs/RELIABILITY.md: the test
-# at the end checks the committed file against what was observed (ITWINAUTH_UPDATE_DOCS=1 rewrites
-# it). The soak runs short in CI; ITWINAUTH_SOAK=full runs 8 runspaces x 2,000 requests.
+# at the end writes what was observed to test-results/RELIABILITY-<edition>.md, which build.ps1
+# -Task Check compares with the committed file (ITWINAUTH_UPDATE_DOCS=1 rewrites it). The soak runs
+# short in CI; ITWINAUTH_SOAK=full runs 8 runspaces x 2,000 requests.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     $emulator = Start-ITwinEmulator -ITwinCount 1000
@@ -64,7 +65,9 @@ AfterAll {
 }
 
 Describe 'API faults' -Tag Reliability {
-    BeforeAll { Connect-App }
+    # One request first: the process's first pays for the JIT and a connection, which on a loaded
+    # machine can pass -TimeoutSec 1 and add a retry the scenario did not cause.
+    BeforeAll { Connect-App; Invoke-ITwinRequest -Path /users/me | Out-Null }
     BeforeEach { Clear-EmulatorFault $emulator; Reset-EmulatorStats $emulator }
 
     It '<Name> ends in success after <Retries> retries within <Within> s' -ForEach @(
@@ -556,22 +559,20 @@ Remove-Module ITwinAuth
 }
 
 Describe 'docs/RELIABILITY.md' -Tag Reliability {
-    It 'lists every scenario with its observed outcome, as this run observed it' {
+    It 'is written as this run observed every scenario, for build.ps1 -Task Check to compare' {
         $lines = @(
             '# Reliability and security: scenarios and observed outcomes'
             ''
-            'Generated from `tests/Pester/Reliability.Tests.ps1`, which checks on every test run that this file still'
-            'says what was observed (rewrite it with `ITWINAUTH_UPDATE_DOCS=1`). Every scenario runs against the iTwin'
-            'emulator with `-Verbose -Debug`, bounded in time; the emulator counts the requests.'
+            'Generated from `tests/Pester/Reliability.Tests.ps1`; `build.ps1 -Task Check` checks that this file still'
+            'says what the last test run observed (rewrite it with `ITWINAUTH_UPDATE_DOCS=1`). Every scenario runs against'
+            'the iTwin emulator with `-Verbose -Debug`, bounded in time; the emulator counts the requests.'
             ''
             '| Area | Scenario | Expected | Observed |'
             '|---|---|---|---|'
         ) + ($rows | ForEach-Object { "| $($_.Area) | $($_.Scenario -replace '\|', '\|') | $($_.Expected) | $($_.Observed) |" })
         $text = ($lines -join "`n") + "`n"
-        $doc = Join-Path $PSScriptRoot '../../docs/RELIABILITY.md'
-        Set-Content -Path (Join-Path (Split-Path $env:ITWINAUTH_MODULE | Split-Path | Split-Path) 'test-results/RELIABILITY.md') -Value $text -NoNewline -ErrorAction Ignore
-        if ($env:ITWINAUTH_UPDATE_DOCS -eq '1') { Set-Content -Path $doc -Value $text -NoNewline }
         $rows.Count | Should -BeGreaterThan 50
-        ((Get-Content $doc -Raw) -replace "`r`n", "`n") | Should -Be $text -Because 'docs/RELIABILITY.md must say what the tests observed; rerun with ITWINAUTH_UPDATE_DOCS=1 after an intended change'
+        Set-Content -Path (Join-Path $env:ITWINAUTH_TEST_RESULTS "RELIABILITY-$env:ITWINAUTH_TEST_EDITION.md") -Value $text -NoNewline
+        if ($env:ITWINAUTH_UPDATE_DOCS -eq '1') { Set-Content -Path (Join-Path $PSScriptRoot '../../docs/RELIABILITY.md') -Value $text -NoNewline }
     }
 }

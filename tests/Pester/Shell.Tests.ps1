@@ -15,7 +15,8 @@ Describe 'build.ps1 -Task Shell' -Tag Shell {
             '-Task', 'Shell', '-Configuration', $configuration, '-ShellCommand', $command)
         $run.ExitCode | Should -Be 0 -Because $run.Output
         $run.Output | Should -Match 'assemblies up to date' -Because 'the test run has just built it'
-        $run.Output | Should -Match ([regex]::Escape("MODULE=$(Split-Path $env:ITWINAUTH_MODULE)"))
+        # The built module (output/ITwinAuth/<version>), whichever edition this run tests.
+        $run.Output | Should -Match ([regex]::Escape("MODULE=$(Join-Path $env:ITWINAUTH_OUTPUT 'ITwinAuth' (Import-PowerShellDataFile $env:ITWINAUTH_MODULE).ModuleVersion)"))
         $run.Output | Should -Match 'ME=service-shell@apps\.imsoidc\.bentley\.com'
         $run.Output | Should -Match 'CONNECTION=service-shell'
         $run.Output | Should -Match 'Get-ITwinMe'

@@ -1,7 +1,7 @@
 # The Pester runner itself (tests/Invoke-PesterTests.ps1): files in worker processes, and no file
 # lost or passed in silence when a worker ends in the middle of one.
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'Common.ps1')
+    Import-Module (Join-Path $PSScriptRoot '../ChildPwsh.psm1') -Force
 }
 
 Describe 'The Pester runner' -Tag Runner {
