@@ -185,9 +185,18 @@ internal sealed class SecretManagementClient
     {
         switch (stopped)
         {
-            case VaultWatchdog.Stop.PipelineStopped: throw new PipelineStoppedException();
-            case VaultWatchdog.Stop.Cancelled: throw new OperationCanceledException(_cancellation);
-            case VaultWatchdog.Stop.Deadline: throw TimedOut(what, vault);
+            case VaultWatchdog.Stop.Cancelled:
+                throw new OperationCanceledException(_cancellation);
+            case VaultWatchdog.Stop.Deadline:
+                throw TimedOut(what, vault);
+            case VaultWatchdog.Stop.PipelineStopped:
+                // PowerShell stopped the call's pipeline. Ctrl+C does that first and then stops this
+                // command, which cancels the read; a host that meets the end of its input at a vault's
+                // password prompt stops the call's pipeline only, and the call is then what it gave
+                // (nothing, with errors: SecretReadFailed).
+                if (_cancellation.CanBeCanceled && _cancellation.WaitHandle.WaitOne(TimeSpan.FromSeconds(2)))
+                    throw new OperationCanceledException(_cancellation);
+                break;
         }
     }
 
