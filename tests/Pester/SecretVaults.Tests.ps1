@@ -1,6 +1,6 @@
 # Issues 13 and 22: the vault source against the real Microsoft.PowerShell.SecretManagement and
-# SecretStore. Every test runs in a child pwsh with its own HOME (tests/Vaults/VaultTests.psm1), so
-# its vault registry and SecretStore are its own; TestFileVault (tests/Vaults) is a script extension
+# SecretStore. Every test (a table of cases: one for the table) runs in a child pwsh with its own HOME
+# (tests/Vaults/VaultTests.psm1), so its vault registry and SecretStore are its own; TestFileVault (tests/Vaults) is a script extension
 # vault that logs every call and can fail or hang. Without the real modules every test here is
 # reported as skipped, with the reason; build.ps1 says on the console whether it found them.
 # Tests that need no vault are in Secrets.Tests.ps1.
@@ -8,7 +8,10 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     Import-Module (Join-Path $PSScriptRoot '../Vaults/VaultTests.psm1') -Force
     $realSkip = Get-RealVaultSkipReason
-    if ($realSkip) { Write-Host "SecretVaults.Tests.ps1: every test is skipped: $realSkip" -ForegroundColor Yellow }
+    if ($realSkip) {
+        Write-Host "SecretVaults.Tests.ps1: every test is skipped: $realSkip" -ForegroundColor Yellow
+        return
+    }
     $emulator = Start-ITwinEmulator
     $app = New-TestApp -Emulator $emulator
     $other = New-TestApp -Emulator $emulator -Scopes itwin-platform, users:read
@@ -23,7 +26,7 @@ BeforeAll {
     }
 }
 AfterAll {
-    Stop-ITwinEmulator -Emulator $emulator
+    if ($emulator) { Stop-ITwinEmulator -Emulator $emulator }
 }
 
 Describe 'A secret in a real vault' -Tag Secrets, Vaults {
@@ -41,46 +44,35 @@ Write-Result @{ ClientId = $token.ClientId; Source = (Get-ITwinConnection).Crede
         $result.Email | Should -BeLike "$($app.ClientId)@*"
     }
 
-    It 'reads a SecureString with the client id from -ClientId' {
-        $result = Invoke-Case @'
-New-Store -Name OtherVault
-Set-Secret -Name app-secure -Secret $app.Password -Vault OtherVault
-Write-Result @{ ClientId = (Get-ITwinServiceToken -Vault OtherVault -SecretName app-secure -ClientId $env:APP_ID @at).ClientId }
-'@
-        $result.ClientId | Should -Be $app.ClientId
-    }
-
-    It 'reads a string secret whose metadata carries the client id, scope, authority and API' {
+    # One child for the other forms (each child costs a few seconds of CPU on the shared build machines).
+    It 'reads a SecureString (client id from -ClientId), a string whose metadata holds the settings, and a Hashtable (whose strings SecretStore returns as SecureStrings); parameters override metadata' {
         $result = Invoke-Case @'
 New-Store -Name TestVault
+Set-Secret -Name app-secure -Secret $app.Password -Vault TestVault
 Set-Secret -Name app-meta -Secret $env:APP_SECRET -Vault TestVault -Metadata @{ ClientId = $env:APP_ID; Scope = 'itwin-platform'; Authority = $env:AUTHORITY; ApiBaseUri = $env:API }
-$token = Get-ITwinServiceToken -Vault TestVault -SecretName app-meta
-$connection = Get-ITwinConnection
-Write-Result @{ ClientId = $token.ClientId; Api = $connection.ApiBaseUri.ToString().TrimEnd('/'); SettingsFrom = $connection.SettingsFrom }
-'@
-        $result.ClientId | Should -Be $app.ClientId
-        $result.Api | Should -Be $emulator.ApiBaseUri
-        $result.SettingsFrom | Should -Be 'ClientId=Metadata, Scopes=Metadata, Authority=Metadata, ApiBaseUri=Metadata'
-    }
-
-    It 'reads a Hashtable with ClientId, ClientSecret, Authority and ApiBaseUri (SecretStore returns each as a SecureString)' {
-        $result = Invoke-Case @'
-New-Store -Name TestVault
 Set-Secret -Name app-table -Vault TestVault -Secret @{ ClientId = $env:APP_ID; ClientSecret = $env:APP_SECRET; Authority = $env:AUTHORITY; ApiBaseUri = $env:API }
-$types = (Get-Secret -Name app-table -Vault TestVault).Values | ForEach-Object { $_.GetType().Name } | Sort-Object -Unique
-Write-Result @{ ClientId = (Get-ITwinServiceToken -Vault TestVault -SecretName app-table).ClientId; Types = @($types) }
-'@
-        $result.Types | Should -Be @('SecureString')
-        $result.ClientId | Should -Be $app.ClientId
-    }
-
-    It 'lets explicit parameters override metadata' {
-        $result = Invoke-Case @'
-New-Store -Name TestVault
 Set-Secret -Name app-override -Secret $env:APP_SECRET -Vault TestVault -Metadata @{ ClientId = $env:APP_ID; Scope = 'users:read'; Authority = 'https://ims.invalid'; ApiBaseUri = 'https://api.invalid' }
-Write-Result @{ Scopes = @((Get-ITwinServiceToken -Vault TestVault -SecretName app-override -Scope itwin-platform @at).Scopes) }
+$secure = (Get-ITwinServiceToken -Vault TestVault -SecretName app-secure -ClientId $env:APP_ID @at -Force).ClientId
+$meta = (Get-ITwinServiceToken -Vault TestVault -SecretName app-meta -Force).ClientId
+$metaConnection = Get-ITwinConnection
+$types = (Get-Secret -Name app-table -Vault TestVault).Values | ForEach-Object { $_.GetType().Name } | Sort-Object -Unique
+$table = (Get-ITwinServiceToken -Vault TestVault -SecretName app-table -Force).ClientId
+$overridden = @((Get-ITwinServiceToken -Vault TestVault -SecretName app-override -Scope itwin-platform @at -Force).Scopes)
+Write-Result @{
+    Secure = $secure
+    Meta = $meta; MetaApi = $metaConnection.ApiBaseUri.ToString().TrimEnd('/'); MetaFrom = $metaConnection.SettingsFrom
+    Types = @($types); Table = $table
+    Overridden = $overridden; OverriddenFrom = (Get-ITwinConnection).SettingsFrom
+}
 '@
-        $result.Scopes | Should -Be @('itwin-platform')
+        $result.Secure | Should -Be $app.ClientId
+        $result.Meta | Should -Be $app.ClientId
+        $result.MetaApi | Should -Be $emulator.ApiBaseUri
+        $result.MetaFrom | Should -Be 'ClientId=Metadata, Scopes=Metadata, Authority=Metadata, ApiBaseUri=Metadata'
+        $result.Types | Should -Be @('SecureString')
+        $result.Table | Should -Be $app.ClientId
+        $result.Overridden | Should -Be @('itwin-platform')
+        $result.OverriddenFrom | Should -Be 'ClientId=Metadata, Scopes=Parameter, Authority=Parameter, ApiBaseUri=Parameter'
     }
 
     It 'searches the default vault when -Vault is not given' {
@@ -113,28 +105,43 @@ Write-Result @{ Email = (Get-ITwinMe).Email }
 }
 
 Describe 'Vault failures are clear error records, never prompts' -Tag Secrets, Vaults {
+    BeforeAll {
+        # The table's cases are read in one child with its own HOME ('no vault at all' before the store
+        # is registered), each after $Error.Clear(), each with its own secret.
+        if (-not $realSkip) {
+            $cases = Invoke-Case @'
+function Test-Case([scriptblock] $Run) {
+    $Error.Clear()
+    $failure = Get-Failure $Run
+    [pscustomobject]@{ Failure = $failure; Errors = @($Error | ForEach-Object { ("$($_.FullyQualifiedErrorId)" -split ',')[0] }) }
+}
+$cases = [ordered]@{}
+$cases['no vault registered at all'] = Test-Case { Get-ITwinServiceToken -SecretName app-cred @at }
+New-Store -Name TestVault
+Set-Secret -Name bytes -Vault TestVault -Secret ([byte[]](1, 2, 3))
+Set-Secret -Name table-bad -Vault TestVault -Secret @{ Foo = 'bar' }
+Set-Secret -Name bare -Vault TestVault -Secret $app.Password
+$cases['an unknown vault'] = Test-Case { Get-ITwinServiceToken -Vault NoSuchVault -SecretName app-cred @at }
+$cases['a missing secret'] = Test-Case { Get-ITwinServiceToken -Vault TestVault -SecretName no-such-secret @at }
+$cases['a byte[] secret'] = Test-Case { Get-ITwinServiceToken -Vault TestVault -SecretName bytes @at }
+$cases['a Hashtable without the keys'] = Test-Case { Get-ITwinServiceToken -Vault TestVault -SecretName table-bad @at }
+$cases['a SecureString with no client id anywhere'] = Test-Case { Get-ITwinServiceToken -Vault TestVault -SecretName bare @at }
+Write-Result $cases
+'@
+        }
+    }
     BeforeEach { if ($realSkip) { Set-ItResult -Skipped -Because $realSkip } }
 
     It '<Case> is <ErrorId> (<Category>) and says <Remedy>' -ForEach @(
-        @{ Case = 'an unknown vault'; ErrorId = 'VaultNotFound'; Category = 'ObjectNotFound'; Remedy = 'Get-SecretVault'
-            Setup = 'New-Store -Name TestVault'; Run = 'Get-ITwinServiceToken -Vault NoSuchVault -SecretName app-cred @at' }
-        @{ Case = 'no vault registered at all'; ErrorId = 'VaultNotFound'; Category = 'ObjectNotFound'; Remedy = 'Register-SecretVault'
-            Setup = ''; Run = 'Get-ITwinServiceToken -SecretName app-cred @at' }
-        @{ Case = 'a missing secret'; ErrorId = 'SecretNotFound'; Category = 'ObjectNotFound'; Remedy = 'Set-Secret'
-            Setup = 'New-Store -Name TestVault'; Run = 'Get-ITwinServiceToken -Vault TestVault -SecretName no-such-secret @at' }
-        @{ Case = 'a byte[] secret'; ErrorId = 'SecretTypeNotSupported'; Category = 'InvalidType'; Remedy = 'PSCredential'
-            Setup = 'New-Store -Name TestVault; Set-Secret -Name bytes -Vault TestVault -Secret ([byte[]](1, 2, 3))'; Run = 'Get-ITwinServiceToken -Vault TestVault -SecretName bytes @at' }
-        @{ Case = 'a Hashtable without the keys'; ErrorId = 'SecretTypeNotSupported'; Category = 'InvalidType'; Remedy = 'ClientSecret'
-            Setup = 'New-Store -Name TestVault; Set-Secret -Name table-bad -Vault TestVault -Secret @{ Foo = ''bar'' }'; Run = 'Get-ITwinServiceToken -Vault TestVault -SecretName table-bad @at' }
-        @{ Case = 'a SecureString with no client id anywhere'; ErrorId = 'ClientIdMissing'; Category = 'InvalidArgument'; Remedy = '-ClientId'
-            Setup = 'New-Store -Name TestVault; Set-Secret -Name bare -Vault TestVault -Secret $app.Password'; Run = 'Get-ITwinServiceToken -Vault TestVault -SecretName bare @at' }
+        @{ Case = 'no vault registered at all'; ErrorId = 'VaultNotFound'; Category = 'ObjectNotFound'; Remedy = 'Register-SecretVault' }
+        @{ Case = 'an unknown vault'; ErrorId = 'VaultNotFound'; Category = 'ObjectNotFound'; Remedy = 'Get-SecretVault' }
+        @{ Case = 'a missing secret'; ErrorId = 'SecretNotFound'; Category = 'ObjectNotFound'; Remedy = 'Set-Secret' }
+        @{ Case = 'a byte[] secret'; ErrorId = 'SecretTypeNotSupported'; Category = 'InvalidType'; Remedy = 'PSCredential' }
+        @{ Case = 'a Hashtable without the keys'; ErrorId = 'SecretTypeNotSupported'; Category = 'InvalidType'; Remedy = 'ClientSecret' }
+        @{ Case = 'a SecureString with no client id anywhere'; ErrorId = 'ClientIdMissing'; Category = 'InvalidArgument'; Remedy = '-ClientId' }
     ) {
-        $result = Invoke-Case @"
-$Setup
-`$Error.Clear()
-`$failure = Get-Failure { $Run }
-Write-Result @{ Failure = `$failure; Errors = @(`$Error | ForEach-Object { ("`$(`$_.FullyQualifiedErrorId)" -split ',')[0] }) }
-"@
+        $result = $cases.$Case
+        $result | Should -Not -BeNullOrEmpty -Because "the child read the case '$Case'"
         $result.Failure.Id | Should -Be $ErrorId
         $result.Failure.Category | Should -Be $Category
         $result.Failure.Message | Should -Match ([regex]::Escape($Remedy))
