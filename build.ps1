@@ -152,8 +152,29 @@ function Install-TestTools {
     return $pester
 }
 
+# The real Microsoft.PowerShell.SecretManagement and SecretStore for the vault tests: the folder
+# ../shared/secretmanagement/modules beside the repository (CI has it there too, read-only). Its path goes
+# to the test processes as ITWINAUTH_SECRETMANAGEMENT_MODULES, and the vault tests put it first on
+# PSModulePath of the child processes they start: no other test (some check a machine without
+# SecretManagement), and never the user's PSModulePath, sees it. Says on the console either way.
+function Find-TestSecretManagement {
+    $folder = [IO.Path]::GetFullPath((Join-Path $root '../shared/secretmanagement/modules'))
+    $found = @(foreach ($name in 'Microsoft.PowerShell.SecretManagement', 'Microsoft.PowerShell.SecretStore') {
+            $manifest = Join-Path $folder $name "$name.psd1"
+            if (Test-Path $manifest) { "$name $((Import-PowerShellDataFile $manifest).ModuleVersion)" }
+        })
+    if ($found.Count -eq 2) {
+        Write-Host "Vault tests: the real $($found -join ' and ') from $folder" -ForegroundColor Cyan
+        return $folder
+    }
+    Write-Host "Vault tests: the real SecretManagement and SecretStore are NOT at $folder; the tests that need them will be reported as skipped (unless both are installed)" -ForegroundColor Yellow
+    return ''
+}
+
 function Invoke-WithTestSettings([scriptblock] $Run) {
     $settings = [ordered]@{
+        # The real SecretManagement for the vault tests, or '' (see Find-TestSecretManagement).
+        ITWINAUTH_SECRETMANAGEMENT_MODULES = Find-TestSecretManagement
         # What git sees before anything runs: the last Pester test checks the run left it so.
         ITWINAUTH_GIT_STATUS_BEFORE = $(if (Get-Command git -ErrorAction Ignore) { @(git -C $root status --porcelain --untracked-files=all 2>$null) -join "`n" })
         # Every test process is short-lived: the JIT's profile-guided tier costs them CPU it never

@@ -1,9 +1,13 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
+using System.Collections.ObjectModel;
+using System.Diagnostics;
+using System.Globalization;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
+using System.Threading;
 using ITwinAuth.Core;
 
 namespace ITwinAuth.Secrets;
@@ -18,8 +22,10 @@ namespace ITwinAuth.Secrets;
 /// are then taken out of $Error: the caller sees only ITwinAuth's record, which keeps the vault's
 /// reason as its InnerException. Errors are told apart by exception type and FullyQualifiedErrorId,
 /// never by their English text.
+/// One client is one read of the vault source, bounded by a deadline for all its calls together
+/// (<see cref="ReadDeadline"/>; see <see cref="VaultWatchdog"/> for what stopping a call can do).
 /// </summary>
-internal static class SecretManagementClient
+internal sealed class SecretManagementClient
 {
     public const string ModuleName = "Microsoft.PowerShell.SecretManagement";
     private const string GetSecret = ModuleName + @"\Get-Secret";
@@ -27,11 +33,29 @@ internal static class SecretManagementClient
     private const string GetSecretVault = ModuleName + @"\Get-SecretVault";
     private const string PasswordRequiredType = ModuleName + ".PasswordRequiredException";
 
+    /// <summary>How long one read of the vault source may take, all its SecretManagement calls together: as
+    /// long as the sign-in's token request may take (its overall deadline), and far beyond a working vault's
+    /// first call (under a second). Fixed: docs/SECRETS.md documents it.</summary>
+    public static readonly TimeSpan ReadDeadline = TimeSpan.FromSeconds(30);
+
+    private readonly TimeSpan _deadline;
+    private readonly CancellationToken _cancellation;
+    private readonly Stopwatch _elapsed = Stopwatch.StartNew();
+
+    /// <param name="deadline">How long this client's calls may take together (the vault source passes
+    /// <see cref="ReadDeadline"/>).</param>
+    /// <param name="cancellation">Stops a call under way (Ctrl+C).</param>
+    internal SecretManagementClient(TimeSpan deadline, CancellationToken cancellation)
+    {
+        _deadline = deadline;
+        _cancellation = cancellation;
+    }
+
     /// <summary>The secret stored under <paramref name="name"/> in <paramref name="vault"/>:
     /// PSCredential, SecureString, Hashtable, byte[] (or a string from some vaults).</summary>
-    public static object ReadSecret(string name, string vault)
+    public object ReadSecret(string name, string vault)
     {
-        var call = Invoke(GetSecret, ps => ps.AddParameter("Name", name).AddParameter("Vault", vault));
+        var call = Invoke(GetSecret, ps => ps.AddParameter("Name", name).AddParameter("Vault", vault), ReadingOf(name, vault), vault);
         if (call.Results.FirstOrDefault() is { } value) return value.BaseObject;
         throw call.Failure(name, vault) ?? NotFound(name, vault, null);
     }
@@ -42,7 +66,7 @@ internal static class SecretManagementClient
     /// Get-Secret, a locked default vault stops the search; another vault that cannot be read is
     /// passed over, and its error is reported only if no later vault has the secret.
     /// </summary>
-    public static (object Secret, string Vault) FindSecret(string name)
+    public (object Secret, string Vault) FindSecret(string name)
     {
         var vaults = VaultsInSearchOrder();
         if (vaults.Count == 0)
@@ -53,7 +77,7 @@ internal static class SecretManagementClient
         ITwinAuthException? passedOver = null;
         foreach (var (vault, isDefault) in vaults)
         {
-            var call = Invoke(GetSecret, ps => ps.AddParameter("Name", name).AddParameter("Vault", vault));
+            var call = Invoke(GetSecret, ps => ps.AddParameter("Name", name).AddParameter("Vault", vault), ReadingOf(name, vault), vault);
             if (call.Results.FirstOrDefault() is { } value) return (value.BaseObject, vault);
             if (call.Failure(name, vault) is not { } failure) continue;
             if (isDefault && failure.ErrorId == ITwinErrorIds.VaultLocked) throw failure;
@@ -63,10 +87,11 @@ internal static class SecretManagementClient
     }
 
     /// <summary>The secret's metadata (Set-Secret -Metadata) from the one vault that holds it, or null.</summary>
-    public static IDictionary? ReadMetadata(string name, string vault)
+    public IDictionary? ReadMetadata(string name, string vault)
     {
         // Get-SecretInfo's -Name is a wildcard filter: escape it, then take the exact name.
-        var call = Invoke(GetSecretInfo, ps => ps.AddParameter("Name", WildcardPattern.Escape(name)).AddParameter("Vault", vault));
+        var call = Invoke(GetSecretInfo, ps => ps.AddParameter("Name", WildcardPattern.Escape(name)).AddParameter("Vault", vault),
+            $"Reading the metadata of the secret '{name}' from the vault '{Shown(vault)}'", vault);
         if (call.Failure(name, vault) is { } failure) throw failure;
         var info = call.Results.FirstOrDefault(r => string.Equals(NameOf(r), name, StringComparison.Ordinal))
                    ?? call.Results.FirstOrDefault(r => string.Equals(NameOf(r), name, StringComparison.OrdinalIgnoreCase));
@@ -80,9 +105,9 @@ internal static class SecretManagementClient
 
     /// <summary>Registered vaults, the default first, then by name (Get-Secret's search order). Reads
     /// only SecretManagement's registry: no vault is called.</summary>
-    public static IReadOnlyList<(string Name, bool IsDefault)> VaultsInSearchOrder()
+    public IReadOnlyList<(string Name, bool IsDefault)> VaultsInSearchOrder()
     {
-        var call = Invoke(GetSecretVault, _ => { });
+        var call = Invoke(GetSecretVault, _ => { }, ListingVaults, null);
         if (call.Thrown is { } thrown) throw Classify(thrown, null, null);
         return call.Results
             .Select(v => (Name: NameOf(v), IsDefault: v.Properties["IsDefault"]?.Value is true))
@@ -96,40 +121,96 @@ internal static class SecretManagementClient
     /// empty when SecretManagement is not installed, and nothing is left in $Error.</summary>
     public static string[] VaultNames()
     {
-        var call = Invoke(GetSecretVault, _ => { });
-        return call.Results.Select(NameOf).Where(n => n is not null).Select(n => n!).ToArray();
+        try
+        {
+            var call = new SecretManagementClient(ReadDeadline, CancellationToken.None).Invoke(GetSecretVault, _ => { }, ListingVaults, null);
+            return call.Results.Select(NameOf).Where(n => n is not null).Select(n => n!).ToArray();
+        }
+        catch (ITwinAuthException)
+        {
+            return Array.Empty<string>();
+        }
     }
 
-    private static Invocation Invoke(string command, Action<PowerShell> parameters)
+    private const string ListingVaults = "Listing the SecretManagement vaults";
+
+    private static string ReadingOf(string name, string vault) => $"Reading the secret '{name}' from the vault '{Shown(vault)}'";
+
+    /// <summary>A vault name as a message shows it: it may come from SecretManagement's registry.</summary>
+    internal static string Shown(string? vault) => VaultText.Excerpt(vault, 100);
+
+    /// <summary>One call, on the pipeline thread, stopped if it outlives what is left of the deadline
+    /// or the command is stopped. A call that was stopped, or that returned only after the deadline,
+    /// fails as timed out and its results are not used.</summary>
+    private Invocation Invoke(string command, Action<PowerShell> parameters, string what, string? vault)
     {
+        _cancellation.ThrowIfCancellationRequested();
+        var left = _deadline - _elapsed.Elapsed;
+        if (left <= TimeSpan.Zero) throw TimedOut(what, vault);
         var errorLog = ErrorLog.Snapshot();
         try
         {
             using var ps = PowerShell.Create(RunspaceMode.CurrentRunspace);
+            using var watchdog = new VaultWatchdog(ps, left, _cancellation);
             ps.AddCommand(command);
             parameters(ps);
             // The caller's $ErrorActionPreference must not turn "not found" or "locked" into exceptions,
             // and the records must reach this code, not the host or a transcript.
             ps.AddParameter("ErrorAction", ActionPreference.Continue);
             ps.Commands.Commands[0].MergeMyResults(PipelineResultTypes.Error, PipelineResultTypes.Output);
-            var output = ps.Invoke();
+            ps.AddCommand(WatchVaultCallCommand.Info).AddParameter("Watchdog", watchdog);
+            Collection<PSObject> output;
+            try
+            {
+                output = ps.Invoke();
+            }
+            catch (RuntimeException ex) when (ex is not PipelineStoppedException || watchdog.End() != VaultWatchdog.Stop.None)
+            {
+                ThrowIfStopped(watchdog.End(), what, vault);
+                return new Invocation(new List<PSObject>(), new List<ErrorRecord>(), ex, true);
+            }
+            ThrowIfStopped(watchdog.End(), what, vault);
+            if (_elapsed.Elapsed > _deadline) throw TimedOut(what, vault);
             var errors = output.Select(o => o?.BaseObject).OfType<ErrorRecord>().ToList();
             var results = output.Where(o => o?.BaseObject is not null and not ErrorRecord).ToList();
             return new Invocation(results, errors, null, ps.HadErrors);
-        }
-        catch (PipelineStoppedException)
-        {
-            throw;
-        }
-        catch (RuntimeException ex)
-        {
-            return new Invocation(new List<PSObject>(), new List<ErrorRecord>(), ex, true);
         }
         finally
         {
             errorLog.ForgetNewEntries();
         }
     }
+
+    private void ThrowIfStopped(VaultWatchdog.Stop stopped, string what, string? vault)
+    {
+        switch (stopped)
+        {
+            case VaultWatchdog.Stop.Cancelled:
+                throw new OperationCanceledException(_cancellation);
+            case VaultWatchdog.Stop.Deadline:
+                throw TimedOut(what, vault);
+            case VaultWatchdog.Stop.PipelineStopped:
+                // PowerShell stopped the call's pipeline. Ctrl+C does that first and then stops this
+                // command, which cancels the read; a host that meets the end of its input at a vault's
+                // password prompt stops the call's pipeline only, and the call is then what it gave
+                // (nothing, with errors: SecretReadFailed).
+                if (_cancellation.CanBeCanceled && _cancellation.WaitHandle.WaitOne(TimeSpan.FromSeconds(2)))
+                    throw new OperationCanceledException(_cancellation);
+                break;
+        }
+    }
+
+    private ITwinAuthException TimedOut(string what, string? vault) =>
+        new(VaultErrorIds.VaultTimedOut, ITwinErrorCategory.OperationTimeout,
+            $"{what} did not finish within {Seconds(_deadline)} s, the longest a vault read may take, so ITwinAuth stopped it " +
+            $"(after {Seconds(_elapsed.Elapsed)} s; a vault call that does not heed a stop is waited for, and its answer is not used). " +
+            (vault is null
+                ? "Check that Get-SecretVault answers, "
+                : $"Check the vault and what it depends on (Test-SecretVault -Name {Shown(vault)}, its network or service), ") +
+            "or sign in from another source (-Credential, -ClientSecret or environment variables) until it answers.",
+            vault ?? ModuleName);
+
+    private static string Seconds(TimeSpan time) => time.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture);
 
     /// <summary>What one call gave: results, the error records it wrote, or what it threw.</summary>
     private sealed class Invocation
@@ -157,7 +238,7 @@ internal static class SecretManagementClient
             if (Errors.Count > 0) return null;
             if (HadErrors)
                 return new ITwinAuthException(ITwinErrorIds.SecretReadFailed, ITwinErrorCategory.ReadError,
-                    $"Reading the secret '{name}' from the vault '{vault}' failed without a reason (the vault may have " +
+                    $"{ReadingOf(name, vault)} failed without a reason (the vault may have " +
                     "asked for a password where none can be typed). Unlock it first, e.g. with Unlock-SecretStore.", vault);
             return null;
         }
@@ -170,15 +251,16 @@ internal static class SecretManagementClient
             return NotInstalled();
         if (HasId(record, "GetSecretVaultNotFound"))
             return new ITwinAuthException(ITwinErrorIds.VaultNotFound, ITwinErrorCategory.ObjectNotFound,
-                $"The SecretManagement vault '{vault}' is not registered. List vaults with Get-SecretVault, " +
+                $"The SecretManagement vault '{Shown(vault)}' is not registered. List vaults with Get-SecretVault, " +
                 "or register one with Register-SecretVault.", vault, exception);
         if (Chain(exception).Any(e => e.GetType().FullName == PasswordRequiredType) || HasId(record, PasswordRequiredType))
             return new ITwinAuthException(ITwinErrorIds.VaultLocked, ITwinErrorCategory.SecurityError,
-                $"The vault '{vault}' is locked. Unlock it first with Unlock-SecretStore (or Unlock-SecretVault -Name {vault}), " +
+                $"The vault '{Shown(vault)}' is locked. Unlock it first with Unlock-SecretStore (or Unlock-SecretVault -Name {Shown(vault)}), " +
                 "e.g. from a password in the runbook's credential assets, and configure it with -Interaction None so that it never prompts.",
                 vault, exception);
-        var reason = Chain(exception).Last().Message;
-        var what = name is null ? "Listing the SecretManagement vaults" : $"Reading the secret '{name}' from the vault '{vault}'";
+        // The vault's own words: its text, so no control characters, and an excerpt.
+        var reason = VaultText.Excerpt(Chain(exception).Last().Message);
+        var what = name is null ? ListingVaults : ReadingOf(name, vault!);
         return new ITwinAuthException(ITwinErrorIds.SecretReadFailed, ITwinErrorCategory.ReadError,
             $"{what} failed: {reason}", vault ?? ModuleName, exception);
     }
@@ -193,8 +275,8 @@ internal static class SecretManagementClient
     private static ITwinAuthException NotFound(string name, string? vault, string[]? searched) =>
         new(ITwinErrorIds.SecretNotFound, ITwinErrorCategory.ObjectNotFound,
             $"No secret named '{name}' was found " +
-            (vault is not null ? $"in the vault '{vault}'" : $"in the vaults {string.Join(", ", searched!.Select(v => $"'{v}'"))}") +
-            $". Store the app with Set-Secret -Name {name}{(vault is null ? string.Empty : $" -Vault {vault}")} -Secret (Get-Credential <client-id>), " +
+            (vault is not null ? $"in the vault '{Shown(vault)}'" : $"in the vaults {string.Join(", ", searched!.Select(v => $"'{Shown(v)}'"))}") +
+            $". Store the app with Set-Secret -Name {name}{(vault is null ? string.Empty : $" -Vault {Shown(vault)}")} -Secret (Get-Credential <client-id>), " +
             "or list secrets with Get-SecretInfo.", name);
 
     private static bool HasId(ErrorRecord? record, string id)

@@ -1,8 +1,9 @@
-# A TEST DOUBLE of Microsoft.PowerShell.SecretManagement 1.1.2, for this repository's tests only:
-# the real module is not served on the build machines. It follows the consumer contract recorded in
-# shared/SECRETMANAGEMENT.md error for error (types returned per stored kind, -AsPlainText, metadata,
-# the search order, and every failure with its exception type and FullyQualifiedErrorId) and keeps
-# vaults in memory, with an extension-call log for tests. Users install the real module from the PowerShell Gallery.
+# A TEST DOUBLE of Microsoft.PowerShell.SecretManagement 1.1.2, for this repository's tests only. It
+# follows the consumer contract recorded in shared/SECRETMANAGEMENT.md error for error (types returned
+# per stored kind, -AsPlainText, metadata, the search order, and every failure with its exception type
+# and FullyQualifiedErrorId) and keeps vaults in memory, with an extension-call log for tests. The
+# vault tests run against the real modules (tests/Pester/SecretVaults.Tests.ps1, docs/SECRETS.md);
+# this serves tests that need a vault in-process. Users install the real module from the PowerShell Gallery.
 @{
     RootModule        = 'Microsoft.PowerShell.SecretManagement.psm1'
     ModuleVersion     = '1.1.2'

@@ -75,7 +75,8 @@ function Invoke-Extension([string] $Operation, [string] $Name, $Entry) {
     }
     $infos = foreach ($secretName in @($Entry.Secrets.Keys | Sort-Object { $_.ToUpperInvariant() })) {
         if ($secretName -notlike $Name) { continue }
-        $metadata = [System.Collections.Generic.Dictionary[string, object]]::new([StringComparer]::OrdinalIgnoreCase)
+        # Case-sensitive, as SecretStore's: Metadata['clientid'] does not find ClientId.
+        $metadata = [System.Collections.Generic.Dictionary[string, object]]::new()
         foreach ($key in $Entry.Secrets[$secretName].Metadata.Keys) { $metadata[$key] = $Entry.Secrets[$secretName].Metadata[$key] }
         [pscustomobject]@{
             PSTypeName = 'Microsoft.PowerShell.SecretManagement.SecretInformation'
@@ -234,6 +235,17 @@ function Set-Secret {
     if ($Secret -isnot [pscredential] -and $Secret -isnot [securestring] -and $Secret -isnot [string] -and $Secret -isnot [hashtable] -and $Secret -isnot [byte[]]) {
         throw "Invalid secret type $($Secret.GetType().FullName)."
     }
+    # SecretStore keeps a Hashtable's entries only as byte[], string, SecureString or PSCredential (section 9).
+    if ($entry.ModuleName -eq 'Microsoft.PowerShell.SecretStore' -and $Secret -is [hashtable]) {
+        foreach ($key in $Secret.Keys) {
+            $item = $Secret[$key]
+            if ($item -isnot [byte[]] -and $item -isnot [string] -and $item -isnot [securestring] -and $item -isnot [pscredential]) {
+                $exception = [System.ArgumentException]::new("The object type for $key Hashtable entry is not supported. Supported types are byte[], string, SecureString, PSCredential")
+                $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new($exception, 'ArgumentException', 'NotSpecified', $null))
+                return
+            }
+        }
+    }
     $entry.Secrets[$Name] = @{ Value = $Secret; Metadata = $(if ($Metadata) { $Metadata.Clone() } else { @{} }) }
 }
 
@@ -267,6 +279,7 @@ function Get-SecretVault {
             PSTypeName      = 'Microsoft.PowerShell.SecretManagement.SecretVaultInfo'
             Name            = $entry.Name
             ModuleName      = $entry.ModuleName
+            ModulePath      = Join-Path $PSScriptRoot $entry.ModuleName
             Description     = ''
             VaultParameters = [System.Collections.ObjectModel.ReadOnlyDictionary[string, object]]::new([System.Collections.Generic.Dictionary[string, object]]::new())
             IsDefault       = $entry.IsDefault
@@ -318,6 +331,10 @@ function Unlock-SecretVault {
     param([Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [securestring] $Password)
     $entry = Find-Vault $Name
     if (-not $entry) { Stop-VaultNotFound $Name $PSCmdlet }
+    if ($entry.ModuleName -ne 'Microsoft.PowerShell.SecretStore') {
+        $PSCmdlet.WriteWarning("Cannot unlock extension vault '$($entry.Name)': The vault does not support the Unlock-SecretVault function.")
+        return
+    }
     if ($entry.Password -ne [System.Net.NetworkCredential]::new('', $Password).Password) {
         $exception = [System.Management.Automation.PSInvalidOperationException]::new("$($entry.Name) Vault Unlock operation failed with error: Store file integrity check failed. The provided password may be invalid, or store files have become corrupted or have been tampered with.")
         $PSCmdlet.WriteError([System.Management.Automation.ErrorRecord]::new($exception, 'SecretStoreUnlockFailed', 'InvalidOperation', $Name))
