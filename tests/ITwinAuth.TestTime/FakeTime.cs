@@ -15,7 +15,6 @@ namespace ITwinAuth.TestTime;
 public sealed class FakeTime : Clock, IDisposable
 {
     private long _now = Stopwatch.GetTimestamp();
-    private readonly DateTimeOffset _wallStart = DateTimeOffset.UtcNow;
     private readonly long _start;
     private readonly List<TimeSpan> _waits = new();
     private Action? _whenDisposed;
@@ -24,7 +23,9 @@ public sealed class FakeTime : Clock, IDisposable
 
     public override long Now => Interlocked.Read(ref _now);
 
-    public override DateTimeOffset UtcNow => _wallStart + Since(_start);
+    /// <summary>The real wall clock plus every wait this clock has passed: a date a server sends
+    /// (Retry-After) is measured against it as against a real clock that had waited.</summary>
+    public override DateTimeOffset UtcNow => DateTimeOffset.UtcNow + Since(_start);
 
     /// <summary>Every wait the module asked for, in order.</summary>
     public IReadOnlyList<TimeSpan> Waits { get { lock (_waits) return _waits.ToList(); } }

@@ -135,6 +135,6 @@ Describe 'Token endpoint failures become clear error records' -Tag Tutorial {
         Import-Module $env:ITWINAUTH_MODULE
         $record = Get-ErrorRecord { Get-ITwinMe }
         $record.FullyQualifiedErrorId | Should -BeLike 'NoConnection,*'
-        $record.Exception.Message | Should -Match 'Get-ITwinServiceToken'
+        $record.Exception.Message | Should -Match 'Connect-ITwin'
     }
 }
