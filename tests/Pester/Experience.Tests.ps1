@@ -196,7 +196,7 @@ Describe 'Completion' -Tag Experience {
 
     It 'completes -Path with the iTwin API roots' {
         $line = 'Invoke-ITwinRequest -Path /us'
-        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('/users/me', '/users')
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('/users/me', '/users', "'/users/{id}'")
     }
 
     It 'completes -Method and -Prefer from their enums' {
