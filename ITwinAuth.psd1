@@ -10,7 +10,7 @@
     CompatiblePSEditions   = @('Desktop', 'Core')
     PowerShellVersion      = '5.1'
     DotNetFrameworkVersion = '4.7.2'
-    FormatsToProcess       = @('ITwinAuth.Format.ps1xml')
+    FormatsToProcess       = @('ITwinAuth.Format.ps1xml', 'ITwinAuth.Api.Format.ps1xml')
     CmdletsToExport        = @(
         'Connect-ITwin'
         'Disconnect-ITwin'

@@ -134,7 +134,7 @@ function Invoke-Build {
     if (-not (Test-Path $builtManifest) -or (Get-Content $builtManifest -Raw) -cne $manifest) {
         Set-Content -Path $builtManifest -Value $manifest -NoNewline
     }
-    foreach ($file in 'LICENSE', 'src/ITwinAuth.psm1', 'src/ITwinAuth.Format.ps1xml') { Copy-IfChanged (Join-Path $root $file) $moduleRoot }
+    foreach ($file in 'LICENSE', 'src/ITwinAuth.psm1', 'src/ITwinAuth.Format.ps1xml', 'src/ITwinAuth.Api.Format.ps1xml') { Copy-IfChanged (Join-Path $root $file) $moduleRoot }
     $helpBuilder = Join-Path $root 'docs/Build-Help.ps1'
     $helpFile = Join-Path $moduleRoot 'en-US/ITwinAuth.dll-Help.xml'
     if (-not (Test-UpToDate $helpFile @((Join-Path $root 'docs'), $buildStamp))) {

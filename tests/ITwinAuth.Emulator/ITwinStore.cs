@@ -20,6 +20,13 @@ public sealed class ITwinStore
 
     public static Guid IdOf(int index) => AppRegistry.DeterministicGuid("itwin-" + index);
 
+    /// <summary>The id of the iTwin at an index, seeded or created.</summary>
+    public Guid IdAt(int index)
+    {
+        if (index < _seeded) return IdOf(index);
+        lock (_created) return (Guid)_created[index - _seeded]["id"]!;
+    }
+
     public int IndexOf(Guid id)
     {
         if (_createdIndex.TryGetValue(id, out var created)) return created;
@@ -84,12 +91,15 @@ public sealed class ITwinStore
             item["longitude"] = -75.6208;
             item["lastModifiedDateTime"] = Epoch.AddMinutes(index + 1);
             item["lastModifiedBy"] = AppRegistry.DeterministicGuid("creator");
+            item["imageName"] = null;
+            item["image"] = null;
         }
         return item;
     }
 
-    /// <summary>Two iModels per iTwin, a pure function of the iTwin's id, in the iModels API v2 shape.</summary>
-    public static IEnumerable<Dictionary<string, object?>> IModelsOf(Guid iTwinId, bool representation)
+    /// <summary>Two iModels per iTwin, a pure function of the iTwin's id, in the iModels API v2 shape
+    /// (with <paramref name="links"/>, the representation has the fields IModels adds too).</summary>
+    public static IEnumerable<Dictionary<string, object?>> IModelsOf(Guid iTwinId, bool representation, ApiLinks? links = null)
     {
         for (var i = 1; i <= 2; i++)
         {
@@ -108,6 +118,7 @@ public sealed class ITwinStore
                 item["isSecured"] = false;
                 item["extent"] = null;
                 item["dataCenterLocation"] = "East US";
+                if (links is not null) IModels.AddRepresentation(item, links);
             }
             yield return item;
         }

@@ -153,12 +153,16 @@ public static class PlatformApi
             var self = new Uri(state.ApiUri, $"imodels?iTwinId={id}").ToString();
             return Results.Json(new Dictionary<string, object?>
             {
-                ["iModels"] = ITwinStore.IModelsOf(id, representation).ToList(),
+                ["iModels"] = ITwinStore.IModelsOf(id, representation, new ApiLinks(state)).ToList(),
                 ["_links"] = new { self = new { href = self }, prev = (object?)null, next = (object?)null },
             });
         }).RequireAuthorization(IModelsRead);
 
         api.MapGet("/realitydata", (HttpContext http) => RealityData.Page(http, state)).RequireAuthorization(RealityDataRead);
+
+        // One iModel, its changesets and named versions; an iTwin's members and roles.
+        IModels.Map(api, state);
+        AccessControl.Map(api, state, http => Caller(http, state));
 
         api.MapPost("/itwins/favorites/{id}", (HttpContext http, string id) =>
         {

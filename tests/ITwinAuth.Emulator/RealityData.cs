@@ -34,7 +34,8 @@ public static class RealityData
             return ITwinErrors.Result(422, "InvalidRealityDataRequest", "The continuation token is not valid.", "continuationToken");
 
         var items = new List<object>();
-        for (var i = start; i < PerITwin && items.Count < top; i++) items.Add(Item(iTwinId, i));
+        var representation = http.Request.Headers["Prefer"].ToString().Contains("return=representation", StringComparison.OrdinalIgnoreCase);
+        for (var i = start; i < PerITwin && items.Count < top; i++) items.Add(Item(iTwinId, i, representation));
         var self = new Uri(state.ApiUri, $"realitydata?iTwinId={iTwinId}&$top={top}").ToString();
         var links = new Dictionary<string, object?> { ["self"] = new { href = self } };
         if (start + top < PerITwin)
@@ -42,14 +43,36 @@ public static class RealityData
         return Results.Json(new Dictionary<string, object?> { ["realityData"] = items, ["_links"] = links });
     }
 
-    private static object Item(Guid iTwinId, int index) => new
+    private static readonly DateTimeOffset Epoch = new(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>With Prefer: return=representation, the fields the Reality Management API documents.</summary>
+    private static Dictionary<string, object?> Item(Guid iTwinId, int index, bool representation)
     {
-        id = AppRegistry.DeterministicGuid($"realitydata-{iTwinId}-{index}"),
-        displayName = $"Reality data {index + 1:D4}",
-        classification = index % 2 == 0 ? "Model" : "Terrain",
-        type = index % 3 == 0 ? "Cesium3DTiles" : "OPC",
-        dataCenterLocation = "East US",
-    };
+        var item = new Dictionary<string, object?>
+        {
+            ["id"] = AppRegistry.DeterministicGuid($"realitydata-{iTwinId}-{index}"),
+            ["displayName"] = $"Reality data {index + 1:D4}",
+            ["classification"] = index % 2 == 0 ? "Model" : "Terrain",
+            ["type"] = index % 3 == 0 ? "Cesium3DTiles" : "OPC",
+            ["dataCenterLocation"] = "East US",
+        };
+        if (representation)
+        {
+            var type = (string)item["type"]!;
+            item["description"] = $"Capture {index + 1} of the site";
+            item["rootDocument"] = type == "OPC" ? "cloud.opc" : "tileset.json";
+            item["size"] = 10_240 + 1_024 * index;
+            item["authoring"] = false;
+            item["ownerId"] = AppRegistry.DeterministicGuid("creator");
+            item["tags"] = new[] { "emulated", type };
+            item["dataset"] = "Site captures";
+            item["group"] = "Survey";
+            item["createdDateTime"] = IModels.Date(Epoch.AddHours(index));
+            item["modifiedDateTime"] = IModels.Date(Epoch.AddHours(index + 2));
+            item["lastAccessedDateTime"] = IModels.Date(Epoch.AddDays(30).AddHours(index));
+        }
+        return item;
+    }
 
     /// <summary>Opaque to clients: the offset and iTwin, signed so a token cannot be forged or reused elsewhere.</summary>
     private static string MakeToken(Guid iTwinId, int offset)

@@ -200,7 +200,7 @@ Describe 'Completion' -Tag Experience {
 
     It 'completes -Path with the iTwin API roots' {
         $line = 'Invoke-ITwinRequest -Path /us'
-        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('/users/me', '/users')
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('/users/me', '/users', "'/users/{id}'")
     }
 
     It 'completes -Method and -Prefer from their enums' {
@@ -227,7 +227,7 @@ Describe 'Manifest' -Tag Experience, Manifest {
         $data.Description | Should -Not -BeNullOrEmpty
         $data.CompatiblePSEditions | Should -Be @('Desktop', 'Core')
         $data.PowerShellVersion | Should -Be '5.1'
-        $data.FormatsToProcess | Should -Be @('ITwinAuth.Format.ps1xml')
+        $data.FormatsToProcess | Should -Be @('ITwinAuth.Format.ps1xml', 'ITwinAuth.Api.Format.ps1xml')
         foreach ($tag in 'iTwin', 'Bentley', 'OAuth', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS') {
             $data.PrivateData.PSData.Tags | Should -Contain $tag
         }

@@ -47,7 +47,7 @@ Describe 'The gallery package' -Tag Install {
         $packaging = $entries | Where-Object { $_ -match '^(_rels/|\[Content_Types\]\.xml$|package/services/|ITwinAuth\.nuspec$)' }
         $content = $entries | Where-Object { $_ -notin $packaging }
         $expected = @(
-            'ITwinAuth.psd1', 'ITwinAuth.psm1', 'ITwinAuth.Format.ps1xml', 'LICENSE',
+            'ITwinAuth.psd1', 'ITwinAuth.psm1', 'ITwinAuth.Format.ps1xml', 'ITwinAuth.Api.Format.ps1xml', 'LICENSE',
             'en-US/ITwinAuth.dll-Help.xml', 'en-US/about_ITwinAuth.help.txt',
             'bin/net6.0/ITwinAuth.dll', 'bin/net6.0/ITwinAuth.Core.dll',
             'bin/netstandard2.0/ITwinAuth.dll', 'bin/netstandard2.0/ITwinAuth.Core.dll'

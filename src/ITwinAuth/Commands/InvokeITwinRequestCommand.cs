@@ -8,6 +8,7 @@ using System.Net.Http;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using ITwinAuth.Api;
 using ITwinAuth.Completion;
 using ITwinAuth.Core;
 using ITwinAuth.Json;
@@ -272,7 +273,7 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
         }
         using var body = JsonBody.Read(result);
         var enumerate = body.IsArray;
-        var value = Unwrap ? body.ConvertUnwrapped(Factory, out enumerate) : body.Convert(Factory);
+        var value = Unwrap ? TypedResults.ConvertUnwrapped(body, Factory, out enumerate) : TypedResults.Convert(body, Factory);
         // Posted, not awaited: nothing follows, so the pipeline need not confirm it.
         output.Post(() => WriteObject(value, enumerate));
     }
@@ -334,7 +335,7 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
         public Task ItemsAsync(Page page, int skip, int take, string progress)
         {
             var batch = new List<object?>(take);
-            foreach (var item in _cmdlet.Raw ? page.RawItems(skip) : page.ConvertItems(_cmdlet.Factory, skip))
+            foreach (var item in _cmdlet.Raw ? page.RawItems(skip) : TypedResults.Items(page, _cmdlet.Factory, skip))
             {
                 if (batch.Count >= take) break;
                 batch.Add(item);
@@ -351,7 +352,7 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
     {
         if (!LooksLikeJson(result)) return Encoding.UTF8.GetString(result.Body);
         using var body = JsonBody.Read(result);
-        return body.Convert(Factory);
+        return TypedResults.Convert(body, Factory);
     }
 
     private JsonValueFactory Factory => AsHashtable ? HashtableFactory.Instance : PSObjectFactory.Instance;

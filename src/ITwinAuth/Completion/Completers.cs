@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
+using ITwinAuth.Api;
 using ITwinAuth.Secrets;
 
 namespace ITwinAuth.Completion;
@@ -22,7 +23,7 @@ public abstract class ListCompleter : IArgumentCompleter
             .Select(v => new CompletionResult(Quote(v), v, CompletionResultType.ParameterValue, v));
     }
 
-    private static string Quote(string value) =>
+    internal static string Quote(string value) =>
         value.Any(c => char.IsWhiteSpace(c) || c is '\'' or '"' or '$' or '`' or '(' or ')' or '{' or '}' or ';' or ',' or '&' or '#' or '@')
             ? "'" + value.Replace("'", "''") + "'"
             : value;
@@ -45,16 +46,65 @@ public sealed class ApiVersionCompleter : ListCompleter
     protected override IEnumerable<string> Values(IDictionary fakeBoundParameters) => new[] { "v1", "v2" };
 }
 
-/// <summary>The roots of the iTwin APIs, for -Path.</summary>
-public sealed class PathCompleter : ListCompleter
+/// <summary>
+/// -Path: the roots of the iTwin APIs, then every path of <see cref="ApiCatalogue"/> (collections and
+/// their {id} templates). What was typed is matched segment by segment, an {id} taking any segment:
+/// "/imodels/3f2c.../" completes to "/imodels/3f2c.../changesets" with the id kept.
+/// </summary>
+public sealed class PathCompleter : IArgumentCompleter
 {
-    public static readonly string[] ApiRoots =
+    public static readonly IReadOnlyList<string> ApiRoots = Array.AsReadOnly(new[]
     {
         "/users/me", "/users", "/itwins", "/itwins/favorites", "/itwins/recents", "/imodels", "/accesscontrol",
         "/reality-management", "/webhooks", "/storage", "/synchronization", "/library", "/issues", "/forms",
-    };
+    });
 
-    protected override IEnumerable<string> Values(IDictionary fakeBoundParameters) => ApiRoots;
+    /// <summary>Everything -Path offers, each once: the roots first.</summary>
+    public static IReadOnlyList<string> Paths { get; } =
+        Array.AsReadOnly(ApiRoots.Concat(ApiCatalogue.Paths).Distinct(StringComparer.OrdinalIgnoreCase).ToArray());
+
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var typed = (wordToComplete ?? string.Empty).Trim('\'', '"');
+        if (typed.IndexOfAny(new[] { '?', '#' }) >= 0) yield break;
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var template in Paths)
+        {
+            if (Complete(typed, template) is { } path && seen.Add(path))
+                yield return new CompletionResult(ListCompleter.Quote(path), path, CompletionResultType.ParameterValue, template);
+        }
+    }
+
+    /// <summary>The template with what was typed in place of its first segments, or null when they differ.
+    /// The last typed segment may be the start of the template's; an {id} segment takes any id followed
+    /// by a slash.</summary>
+    internal static string? Complete(string typed, string template)
+    {
+        // Nothing typed yet: the paths as written, with their slash.
+        var slash = typed.Length == 0 || typed.StartsWith("/", StringComparison.Ordinal);
+        var given = (typed.StartsWith("/", StringComparison.Ordinal) ? typed.Substring(1) : typed).Split('/');
+        var wanted = template.Substring(1).Split('/');
+        if (given.Length > wanted.Length) return null;
+        var result = new string[wanted.Length];
+        for (var i = 0; i < wanted.Length; i++)
+        {
+            if (i >= given.Length) { result[i] = wanted[i]; continue; }
+            var last = i == given.Length - 1;
+            var isId = wanted[i].StartsWith("{", StringComparison.Ordinal);
+            if (isId)
+            {
+                // An id being typed (no slash after it yet) is left alone; an empty one becomes {id}.
+                if ((given[i].Length == 0) != last) return null;
+                result[i] = last ? wanted[i] : given[i];
+            }
+            else if (last ? wanted[i].StartsWith(given[i], StringComparison.OrdinalIgnoreCase) : string.Equals(wanted[i], given[i], StringComparison.OrdinalIgnoreCase))
+                result[i] = wanted[i];
+            else
+                return null;
+        }
+        return (slash ? "/" : string.Empty) + string.Join("/", result);
+    }
 }
 
 /// <summary>Registered SecretManagement vaults, from its registry (no vault is called, so nothing
