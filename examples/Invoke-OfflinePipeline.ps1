@@ -50,6 +50,7 @@ if ($inRepository) {
     # First on PSModulePath, so 'Import-Module ITwinAuth' in the tests (and in any child pwsh) finds this build.
     $env:PSModulePath = $output + [IO.Path]::PathSeparator + $env:PSModulePath
     Import-Module $manifest
+    Write-Host "ITwinAuth $version from $(Split-Path $manifest) (this repository's build)"
     if (-not $EmulatorCommand) {
         $EmulatorCommand = @('Release', 'Debug' | ForEach-Object { Join-Path $repository "tests/ITwinAuth.Emulator/bin/$_/net10.0/ITwinAuth.Emulator.dll" } |
                 Where-Object { Test-Path $_ })[0]
@@ -76,6 +77,9 @@ if (-not $EmulatorCommand) {
         $EmulatorCommand = $globalTool
     }
 }
+
+# A relative path (.tools/itwin-emulator) is taken from the current location, as PowerShell sees it.
+if (Test-Path $EmulatorCommand -PathType Leaf) { $EmulatorCommand = (Resolve-Path $EmulatorCommand).ProviderPath }
 
 $arguments = @('--app', 'ci-app:ci-secret:itwin-platform', '--env', 'none', '--stop-after', '1800', '--exit-on-stdin-close')
 if ($EmulatorCommand -like '*.dll') {
