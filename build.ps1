@@ -360,13 +360,13 @@ function Invoke-Shell {
         $startup = @"
 `$ErrorActionPreference = 'Stop'
 Import-Module '$($manifest -replace "'", "''")'
-Get-ITwinServiceToken | Format-Table | Out-Host
+Connect-ITwin; Get-ITwinConnection | Format-Table | Out-Host
 `$ErrorActionPreference = 'Continue'
 function global:prompt { "[itwin-emulator] PS `$(`$executionContext.SessionState.Path.CurrentLocation)> " }
 Write-Host 'Signed in to the iTwin emulator as $($app.client_id) (ITWIN_* are set in this shell). Try:' -ForegroundColor Green
 Write-Host '  Get-ITwinMe'
-Write-Host '  Invoke-ITwinRequest -Path /itwins -First 5 | Format-Table displayName, number, id'
-Write-Host "  Invoke-ITwinRequest -Method Post -Path /itwins -Body @{ displayName = 'My iTwin'; class = 'Endeavor'; subClass = 'Project' }"
+Write-Host '  Invoke-ITwinRequest /itwins -First 5'
+Write-Host "  Invoke-ITwinRequest -Method Post /itwins -Body @{ displayName = 'My iTwin'; class = 'Endeavor'; subClass = 'Project' }"
 Write-Host 'Type exit to leave; the emulator stops with this shell.' -ForegroundColor Green
 "@
         $arguments = @('-NoLogo', '-NoProfile')

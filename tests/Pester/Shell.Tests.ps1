@@ -20,8 +20,8 @@ Describe 'build.ps1 -Task Shell' -Tag Shell {
         $run.Output | Should -Match 'ME=service-shell@apps\.imsoidc\.bentley\.com'
         $run.Output | Should -Match 'CONNECTION=service-shell'
         $run.Output | Should -Match 'Get-ITwinMe'
-        $run.Output | Should -Match 'Invoke-ITwinRequest -Path /itwins'
-        $run.Output | Should -Match 'Invoke-ITwinRequest -Method Post -Path /itwins'
+        $run.Output | Should -Match 'Invoke-ITwinRequest /itwins'
+        $run.Output | Should -Match 'Invoke-ITwinRequest -Method Post /itwins'
         $run.Output | Should -Match 'The emulator has stopped \(exited: True\)'
         $run.Output -match 'AUTHORITY=http://127\.0\.0\.1:(\d+)' | Should -BeTrue
         $client = [Net.Sockets.TcpClient]::new()
