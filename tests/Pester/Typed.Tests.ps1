@@ -361,7 +361,10 @@ Describe 'Views and the catalogue' -Tag Typed {
         $typeName = 'ITwinAuth.Tests.Table' + ($Widths -join 'x')
         $headers = for ($i = 0; $i -lt 5; $i++) { "<TableColumnHeader><Label>$($columns[$i])</Label>$(if ($Widths[$i]) { "<Width>$($Widths[$i])</Width>" })</TableColumnHeader>" }
         $items = $columns | ForEach-Object { "<TableColumnItem><PropertyName>$_</PropertyName></TableColumnItem>" }
-        $file = Join-Path $TestDrive "$typeName.format.ps1xml"
+        # Not in $TestDrive: PowerShell reads every format file it was given again at each Import-Module
+        # in this process, so the file must outlive the test (a later file in this worker imports again).
+        $folder = [IO.Directory]::CreateDirectory((Join-Path ([IO.Path]::GetTempPath()) "itwinauth-typed-views-$PID")).FullName
+        $file = Join-Path $folder "$typeName.format.ps1xml"
         Set-Content $file "<Configuration><ViewDefinitions><View><Name>$typeName</Name><ViewSelectedBy><TypeName>$typeName</TypeName></ViewSelectedBy><TableControl><TableHeaders>$($headers -join '')</TableHeaders><TableRowEntries><TableRowEntry><TableColumnItems>$($items -join '')</TableColumnItems></TableRowEntry></TableRowEntries></TableControl></View></ViewDefinitions></Configuration>"
         Update-FormatData -AppendPath $file
         $item = [pscustomobject]@{ displayName = 'iTwin 000001'; number = 'ITW-000001'; subClass = 'Project'; status = 'Active'; id = [guid]::NewGuid() }
