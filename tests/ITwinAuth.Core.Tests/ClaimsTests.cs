@@ -44,3 +44,28 @@ public sealed class ClaimsTests
         Assert.Equal(new[] { "a?b" }, claims.Scopes);
     }
 }
+
+/// <summary>ServerText: whatever was cut, the result stays within the stated size, its cut mark included.</summary>
+public sealed class ServerTextTests
+{
+    [Theory]
+    [InlineData(2000, 1_000_000)]
+    [InlineData(2000, 4000)]
+    [InlineData(16 * 1024, 20_000)]
+    [InlineData(500, 501)]
+    public void A_cut_text_with_its_mark_stays_within_the_maximum(int maximum, int length)
+    {
+        var text = ServerText.Line(new string('x', length), maximum);
+        Assert.True(text.Length <= maximum, $"{text.Length} > {maximum}");
+        Assert.EndsWith("more characters)", text);
+        Assert.Equal(maximum, ServerText.Line(new string('y', maximum), maximum).Length);
+    }
+
+    [Fact]
+    public void A_URI_with_a_user_and_password_loses_them_and_escapes_lose_their_control_characters()
+    {
+        var text = ServerText.Line("proxy http://user:P4ss@proxy.example:8080/ said \u001b]52;c;x\u0007 \u009b31m \u202e", 500);
+        Assert.DoesNotContain("P4ss", text, StringComparison.Ordinal);
+        Assert.All(text, c => Assert.False(c < ' ' || (c >= '\u007f' && c <= '\u009f') || c == '\u202e', $"U+{(int)c:X4}"));
+    }
+}

@@ -43,9 +43,11 @@ public static class ServerText
         if (string.IsNullOrEmpty(text)) return string.Empty;
         var source = text!;
         if (source.IndexOf('@') >= 0) source = UserInfo.Replace(source, "***@");
+        // A text that will be cut keeps room for the "... (N more characters)" mark: the whole stays within maximum.
+        var room = source.Length <= maximum ? maximum : Math.Max(0, maximum - MarkLength(source.Length));
         var builder = new StringBuilder(Math.Min(source.Length, maximum) + 40);
         var used = 0;
-        for (; used < source.Length && builder.Length < maximum; used++)
+        for (; used < source.Length && builder.Length < room; used++)
         {
             var c = source[used];
             if (!IsControl(c)) builder.Append(c);
@@ -55,6 +57,9 @@ public static class ServerText
         }
         return used < source.Length ? builder.Append($"... ({source.Length - used} more characters)").ToString() : builder.ToString();
     }
+
+    /// <summary>The length of the cut mark for a text of <paramref name="length"/> characters, at its longest.</summary>
+    private static int MarkLength(int length) => $"... ({length} more characters)".Length;
 
     /// <summary>C0 (tab included: a terminal may expand it oddly inside a one-line field), DEL, C1,
     /// and the bidirectional overrides that can make a line read differently than it is.</summary>

@@ -83,11 +83,11 @@ public sealed class Pager
                 if (writing) await sink.ItemsAsync(page, skipHere, takeHere, progress).ConfigureAwait(false);
 
                 if (outcome.Written >= _first && !_countAll) return outcome;
-                visited.Add(next.AbsoluteUri);
+                visited.Add(PageKey(next));
                 next = page.Next;
                 if (next is not null)
                 {
-                    if (visited.Contains(next.AbsoluteUri)) throw Cycle(call, next, outcome);
+                    if (visited.Contains(PageKey(next))) throw Cycle(call, next, outcome);
                     emptyInARow = page.ItemCount == 0 ? emptyInARow + 1 : 0;
                     if (emptyInARow >= MaximumEmptyPagesInARow) throw Stalled(call, outcome);
                     log.Verbose(outcome.Written >= _first ? $"{progress}; counting the rest ({seen} so far)." : $"{progress}; following the next link.");
@@ -105,6 +105,9 @@ public sealed class Pager
             deadline?.Dispose();
         }
     }
+
+    /// <summary>What is sent for a link: a #fragment never reaches the server, so links that differ only there are one page.</summary>
+    private static string PageKey(Uri link) => link.GetLeftPart(UriPartial.Query);
 
     private static ITwinAuthException Cycle(HttpCall call, Uri next, PagingOutcome outcome) =>
         new(ITwinErrorIds.PagingCycle, ITwinErrorCategory.InvalidResult,

@@ -112,6 +112,19 @@ public sealed class PagerTests : PolicyTestBase
     }
 
     [Fact]
+    public async Task A_cycle_whose_links_differ_only_by_their_fragment_is_still_a_cycle()
+    {
+        // itwins -> b#1 -> itwins#2: a fragment is never sent, so the third link is the first page again.
+        var next = new Dictionary<string, string> { ["/itwins"] = "/b#1", ["/b"] = "/itwins#2" };
+        Pages(r => PageOf(r.Uri, 1, next[r.Uri.AbsolutePath]));
+
+        var ex = await ListFailsAsync();
+
+        Assert.Equal(ITwinErrorIds.PagingCycle, ex.ErrorId);
+        Assert.Equal(new[] { "/itwins", "/b" }, Server.Requests.Select(r => r.Uri.AbsolutePath));
+    }
+
+    [Fact]
     public async Task Ten_empty_pages_in_a_row_that_keep_linking_are_PagingStalled()
     {
         Pages(r => PageOf(r.Uri, 0, $"/p{r.Index + 1}"));
