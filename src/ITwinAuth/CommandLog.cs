@@ -23,6 +23,9 @@ internal sealed class CommandLog : ILogSink
         _post = post;
     }
 
+    public bool ShowsVerbose => _cmdlet.ShowsVerbose;
+    public bool ShowsDebug => _cmdlet.ShowsDebug;
+
     public void Verbose(string message)
     {
         if (!_cmdlet.ShowsVerbose) return;

@@ -59,6 +59,8 @@ public sealed class RecordingLog : ILogSink
 {
     private readonly List<string> _lines = new();
     public IReadOnlyList<string> Lines { get { lock (_lines) return _lines.ToList(); } }
+    public bool ShowsVerbose => true;
+    public bool ShowsDebug => true;
     public void Verbose(string message) { lock (_lines) _lines.Add("VERBOSE: " + message); }
     public void Debug(string message) { lock (_lines) _lines.Add("DEBUG: " + message); }
 }

@@ -84,7 +84,8 @@ public sealed class TokenCache
         {
             if (!force && entry.Token is { } cached && IsFresh(cached, margin))
             {
-                log.Verbose($"Token cache hit for {key}; it expires {cached.ExpiresOn:u} (in {Describe(cached.ExpiresIn)}).");
+                if (log.ShowsVerbose)
+                    log.Verbose($"Token cache hit for {key}; it expires {cached.ExpiresOn:u} (in {Describe(cached.ExpiresIn)}).");
                 return cached.AsCacheHit();
             }
 

@@ -88,7 +88,8 @@ public static class ApiClient
         CancellationToken cancellationToken, CallDeadline? deadline = null)
     {
         var result = await context.PipelineFor(call.Tokens?.Proxy).SendAsync(call, log, cancellationToken, deadline).ConfigureAwait(false);
-        log.Verbose($"{call.Describe()} -> {(int)result.StatusCode} {result.ReasonPhrase} ({result.Body.Length} bytes).");
+        if (log.ShowsVerbose)
+            log.Verbose($"{call.Describe()} -> {(int)result.StatusCode} {result.ReasonPhrase} ({result.Body.Length} bytes).");
         if (!result.IsSuccess && !allowErrorStatus) throw ApiErrors.FromResponse(result);
         return result;
     }

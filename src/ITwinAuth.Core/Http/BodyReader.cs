@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -30,29 +31,60 @@ internal static class BodyReader
         else
             body = await BufferAsync(call, hop, response, cancellationToken).ConfigureAwait(false);
 
-        var headers = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase);
-        foreach (var header in response.Headers.Concat(response.Content.Headers))
-            headers[header.Key] = header.Value.ToArray();
-        return new HttpResult(hop.Method, hop.Uri, response.StatusCode, ServerText.Line(response.ReasonPhrase, 100), headers,
-            response.Content.Headers.ContentType?.MediaType, body, call.CorrelationId, RetryAfterHeader.From(response, message.Clock).Delay);
+        return new HttpResult(hop.Method, hop.Uri, response, ServerText.Line(response.ReasonPhrase, 100), body,
+            call.CorrelationId, RetryAfterHeader.From(response, message.Clock).Delay);
     }
 
     private static async Task<byte[]> BufferAsync(HttpCall call, Hop hop, HttpResponseMessage response, CancellationToken cancellationToken)
     {
         RequireDecoded(hop, response);
         var limit = call.MaximumBodyBytes;
-        if (response.Content.Headers.ContentLength is { } declared && declared > limit)
-            throw TooLarge(call, hop, limit, $"it declared {Size(declared)}");
-
-        using var buffer = new MemoryStream((int)Math.Min(response.Content.Headers.ContentLength ?? 0, limit));
+        var declared = response.Content.Headers.ContentLength;
+        if (declared > limit)
+            throw TooLarge(call, hop, limit, $"it declared {Size(declared.Value)}");
+        var buffer = new BodyBuffer(declared ?? 0, limit);
         await PumpAsync(hop, response, (chunk, read) =>
         {
             if (buffer.Length + read > limit)
                 throw TooLarge(call, hop, limit, "it went on past that");
-            buffer.Write(chunk, 0, read);
+            buffer.Write(chunk, read);
             return Task.CompletedTask;
         }, cancellationToken).ConfigureAwait(false);
         return buffer.ToArray();
+    }
+
+    /// <summary>
+    /// The body in memory. Sized by the declared length when there is one, so a body that keeps its
+    /// word is read into one array of its size and returned without a copy; the declared length is
+    /// only a hint: the limit, checked before every write, is what bounds it.
+    /// </summary>
+    private sealed class BodyBuffer
+    {
+        private readonly long _limit;
+        private byte[] _bytes;
+
+        public BodyBuffer(long declared, long limit)
+        {
+            _limit = Math.Min(limit, int.MaxValue);
+            _bytes = declared > 0 ? new byte[declared] : Array.Empty<byte>();
+        }
+
+        public long Length { get; private set; }
+
+        public void Write(byte[] chunk, int count)
+        {
+            var needed = Length + count;
+            if (needed > _bytes.Length)
+                Array.Resize(ref _bytes, (int)Math.Min(Math.Max(needed, 2L * _bytes.Length), _limit));
+            Buffer.BlockCopy(chunk, 0, _bytes, (int)Length, count);
+            Length = needed;
+        }
+
+        public byte[] ToArray()
+        {
+            if (Length != _bytes.Length) Array.Resize(ref _bytes, (int)Length);
+            return _bytes;
+        }
     }
 
     /// <summary>Before anything is sent: a file error is the caller's, found without a request.</summary>
@@ -140,16 +172,25 @@ internal static class BodyReader
     }
 
     /// <summary>Reads the body chunk by chunk into <paramref name="write"/>: the one read loop, whether
-    /// the body goes to memory or to a file. Cancelling disposes the stream, so a stalled read ends.</summary>
-    private static async Task PumpAsync(Hop hop, HttpResponseMessage response, Func<byte[], int, Task> write, CancellationToken cancellationToken)
+    /// the body goes to memory or to a file. The chunk is rented, not allocated per call. Cancelling
+    /// disposes the stream, so a stalled read ends.</summary>
+    private static async Task PumpAsync(Hop hop, HttpResponseMessage response, Func<byte[], int, Task> write,
+        CancellationToken cancellationToken)
     {
         var stream = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-        using (cancellationToken.Register(stream.Dispose))
+        var chunk = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
         {
-            var chunk = new byte[BufferSize];
-            int read;
-            while ((read = await ReadChunkAsync(stream, chunk, hop, cancellationToken).ConfigureAwait(false)) > 0)
-                await write(chunk, read).ConfigureAwait(false);
+            using (cancellationToken.Register(stream.Dispose))
+            {
+                int read;
+                while ((read = await ReadChunkAsync(stream, chunk, hop, cancellationToken).ConfigureAwait(false)) > 0)
+                    await write(chunk, read).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
     }
 
@@ -159,7 +200,7 @@ internal static class BodyReader
     {
         try
         {
-            return await stream.ReadAsync(chunk, 0, chunk.Length, cancellationToken).ConfigureAwait(false);
+            return await stream.ReadAsync(chunk, 0, Math.Min(chunk.Length, BufferSize), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is InvalidDataException || (ex is InvalidOperationException && !cancellationToken.IsCancellationRequested))
         {

@@ -22,9 +22,13 @@ internal static class RequestFactory
         var request = new HttpRequestMessage(hop.Method, hop.Uri);
 #if NET
         // HTTP/2 where TLS negotiates it (ALPN), so a fan-out multiplexes on one connection; HTTP/1.1
-        // where it does not, and always on plain http (no cleartext h2). Windows PowerShell stays on 1.1.
-        request.Version = HttpVersion.Version20;
-        request.VersionPolicy = HttpVersionPolicy.RequestVersionOrLower;
+        // where it does not, and always on plain http (no cleartext h2: asking would only cost time).
+        // Windows PowerShell stays on 1.1.
+        if (hop.Uri.Scheme == Uri.UriSchemeHttps)
+        {
+            request.Version = HttpVersion.Version20;
+            request.VersionPolicy = HttpVersionPolicy.RequestVersionOrLower;
+        }
 #else
         // No Expect: 100-continue: the body goes with the headers, in one round trip.
         request.Headers.ExpectContinue = false;

@@ -59,6 +59,37 @@ public sealed class BodyLimitTests : PolicyTestBase
         Assert.InRange(body.BytesRead, Limit + 1, Limit + Chunk);
     }
 
+    [Fact]
+    public async Task A_body_shorter_than_it_declared_is_what_arrived()
+    {
+        var body = ScriptedBody.OfLength(1000);
+        Server.Then(_ => FakeServer.Response(HttpStatusCode.OK, body.AsContent(declaredLength: 5000)));
+
+        var result = await SendAsync(Get());
+
+        Assert.Equal(1000, result.Body.Length);
+    }
+
+    [Fact]
+    public async Task The_headers_are_read_after_the_response_is_gone()
+    {
+        Server.Then(_ =>
+        {
+            var response = FakeServer.Response(HttpStatusCode.OK, ScriptedBody.OfLength(10).AsContent(10));
+            response.Headers.TryAddWithoutValidation("X-Twice", new[] { "one", "two" });
+            response.Content.Headers.TryAddWithoutValidation("Content-Language", "fr");
+            return response;
+        });
+
+        var result = await SendAsync(Get());
+
+        Assert.Equal("one", result.Header("x-twice"));
+        Assert.Equal("fr", result.Header("Content-Language"));
+        Assert.Null(result.Header("X-Absent"));
+        Assert.Equal(new[] { "one", "two" }, result.Headers["X-Twice"]);
+        Assert.Equal(new[] { "10" }, result.Headers["Content-Length"]);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

@@ -63,6 +63,9 @@ public sealed class HttpMessage : IDisposable
     public void BeginAttempt()
     {
         _attempt?.Dispose();
+        _attempt = null;
+        // An attempt that the deadline ends first anyway needs no timer of its own.
+        if (Call.AttemptTimeout >= Deadline.Span) return;
         _attempt = CancellationTokenSource.CreateLinkedTokenSource(Deadline.Token);
         _attempt.CancelAfter(Call.AttemptTimeout);
     }

@@ -16,7 +16,8 @@ internal sealed class TransportPolicy : HttpPipelinePolicy
         message.Attempts++;
         message.BeginAttempt();
         using var request = RequestFactory.Build(message.Call, message.Hop, message.Token);
-        message.Log.Debug($"{message.Hop.Describe()} (attempt {message.Attempts}{(message.Token is null ? string.Empty : ", Authorization: Bearer ***")}).");
+        if (message.Log.ShowsDebug)
+            message.Log.Debug($"{message.Hop.Describe()} (attempt {message.Attempts}{(message.Token is null ? string.Empty : ", Authorization: Bearer ***")}).");
         message.Response = await _transport.SendAsync(request, message.AttemptToken).ConfigureAwait(false);
         // A proxy between here and the host refused: no retry, redirect or renewal can help.
         if ((int)message.Response.StatusCode == 407)
