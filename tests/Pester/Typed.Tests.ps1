@@ -201,6 +201,24 @@ Describe 'What gets a type, and what does not' -Tag Typed {
         $changeset.index | Should -Be 3
     }
 
+    It 'gives the items of one listing one type-name list, and a user who changes one item''s names changes only that item' {
+        $items = @(Invoke-ITwinRequest -Path /itwins -First 3)
+        $items.Count | Should -Be 3
+        $items[0].PSObject.TypeNames.Insert(0, 'My.Own.Type')
+        $items[0].PSObject.TypeNames[0..1] | Should -Be @('My.Own.Type', 'ITwinAuth.Api.ITwin')
+        foreach ($other in $items[1..2]) {
+            @($other.PSObject.TypeNames) | Should -Be @('ITwinAuth.Api.ITwin', 'System.Management.Automation.PSCustomObject', 'System.Object')
+        }
+        $items[1].PSObject.TypeNames.Remove('ITwinAuth.Api.ITwin') | Should -BeTrue
+        $items[2].PSObject.TypeNames[0] | Should -Be 'ITwinAuth.Api.ITwin'
+        (Invoke-ITwinRequest -Path /itwins -First 1).PSObject.TypeNames[0] | Should -Be 'ITwinAuth.Api.ITwin' -Because 'a later listing is not affected either'
+    }
+
+    It 'stamps type names the fast way on PowerShell 7 (a shared read-only list; the fallback inserts into each item)' -Skip:($PSVersionTable.PSEdition -eq 'Desktop') {
+        $stamp = [ITwinAuth.Api.ApiFormat].Assembly.GetType('ITwinAuth.Api.TypeNameStamp')
+        $stamp.GetField('Fast', [Reflection.BindingFlags]'NonPublic, Static').GetValue($null) | Should -BeTrue
+    }
+
     It 'types a listing''s items inside the envelope too, and only the items (not nested objects, not _links)' {
         $page = Invoke-ITwinRequest -Path "/accesscontrol/itwins/$iTwinId/members/users"
         $page.PSObject.TypeNames[0] | Should -Be 'System.Management.Automation.PSCustomObject'

@@ -14,7 +14,7 @@ namespace ITwinAuth.Api;
 /// Invoke-ITwinRequest's JSON results with the platform's type names: each item of a listing, and the
 /// one object a single-resource envelope wraps, gets its resource's type name (by the envelope's key,
 /// <see cref="ApiCatalogue"/>) in front of PSCustomObject's. The envelope itself stays a plain
-/// PSCustomObject. The per-item work is one type-name insert; values and properties are the JSON's,
+/// PSCustomObject. The per-item work is one type-name stamp (<see cref="TypeNameStamp"/>); values and properties are the JSON's,
 /// untouched. Only PSCustomObjects are typed: -AsHashtable and -Raw results are what they were.
 /// </summary>
 internal static class TypedResults
@@ -51,7 +51,7 @@ internal static class TypedResults
     {
         foreach (var item in items)
         {
-            if (item is PSObject typed) typed.TypeNames.Insert(0, typeName);
+            if (item is PSObject typed) TypeNameStamp.Apply(typed, typeName);
             yield return item;
         }
     }
@@ -69,13 +69,13 @@ internal static class TypedResults
             {
                 var typeName = ApiCatalogue.TypeNameOf(property.Name);
                 foreach (var item in items)
-                    if (item is PSObject typed) typed.TypeNames.Insert(0, typeName);
+                    if (item is PSObject typed) TypeNameStamp.Apply(typed, typeName);
                 return;
             }
             only = property;
             count++;
         }
-        if (count == 1 && IsObject(only!.Value, out var single)) single.TypeNames.Insert(0, ApiCatalogue.TypeNameOf(only.Name));
+        if (count == 1 && IsObject(only!.Value, out var single)) TypeNameStamp.Apply(single, ApiCatalogue.TypeNameOf(only.Name));
     }
 
     private static object? Unwrapped(object? body)
