@@ -32,7 +32,7 @@ Describe 'Connect-ITwin and Disconnect-ITwin' -Tag Surface {
         $env:ITWIN_CLIENT_ID = $app.ClientId; $env:ITWIN_CLIENT_SECRET = $app.Secret
         try {
             $fromEnvironment = Connect-ITwin @hosts -PassThru
-            $fromEnvironment.CredentialSourceKind | Should -Be 'Environment'
+            $fromEnvironment.CredentialSourceKind | Should -Be 'EnvironmentVariables'
             $fromEnvironment.SettingsFrom | Should -Match 'ClientId=EnvironmentVariable'
         }
         finally { Remove-Item Env:ITWIN_CLIENT_ID, Env:ITWIN_CLIENT_SECRET }

@@ -16,7 +16,7 @@ public sealed class GetITwinServiceTokenCommand : SignInCmdlet
 {
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
-        if (NoCredentialsGiven && ClientId is null && EnvironmentCredentialSource.FirstSet(EnvironmentCredentialSource.ClientIdVariables) is null &&
+        if (NoCredentialsGiven && ClientId is null && EnvironmentVariableCredentialSource.FirstSet(EnvironmentVariableCredentialSource.ClientIdVariables) is null &&
             ITwinSession.Current is { } current && Scope is null && Authority is null && ApiBaseUri is null && Environment is null &&
             Proxy is null && !NoProxy)
         {
