@@ -67,6 +67,16 @@ Describe 'Help' -Tag Experience {
         }
     }
 
+    It 'describes -ApiBaseUri in the same words on every cmdlet that has it: the API host the token is for' {
+        $first = foreach ($name in (Get-Command -Module ITwinAuth).Name | Where-Object { (Get-Command $_).Parameters.ContainsKey('ApiBaseUri') }) {
+            $text = ((Get-Help $name -Parameter ApiBaseUri).Description.Text -join ' ') -replace '\s+', ' '
+            "$name`: $(($text -split '(?<=\.) ')[0])"
+        }
+        @($first).Count | Should -Be 4
+        $first | ForEach-Object { ($_ -split ': ', 2)[1] } | Sort-Object -Unique |
+            Should -Be 'The API host the token is for: requests go there, and the token is sent to no other host.' -Because ($first -join "`n")
+    }
+
     It 'has an about_ITwinAuth topic explaining connections, the cache, credential sources, environments, paging and retries' {
         $about = Get-Help about_ITwinAuth | Out-String
         foreach ($topic in 'Connections', 'token cache', 'Credential sources', 'Environments', 'Paging and retries') {
@@ -148,7 +158,7 @@ Describe 'Typed output and views' -Tag Experience {
         $app = New-TestApp -Emulator $emulator
         $token = Connect-TestApp -Emulator $emulator -App $app
         ($token | Out-String) | Should -Match 'ClientId\s+Scopes\s+ExpiresOn\s+FromCache'
-        ($token | Get-Member -MemberType Property).Name | Should -Be @('Authority', 'Claims', 'ClientId', 'ExpiresIn', 'ExpiresOn', 'FromCache', 'IssuedOn', 'Scopes', 'Token', 'TokenType')
+        ($token | Get-Member -MemberType Property).Name | Should -Be @('ApiBaseUri', 'Authority', 'Claims', 'ClientId', 'ExpiresIn', 'ExpiresOn', 'FromCache', 'IssuedOn', 'Scopes', 'Token', 'TokenType')
         (Get-ITwinConnection | Out-String -Width 250) | Should -Match 'ClientId\s+ApiBaseUri\s+Scopes\s+CredentialSource\s+TokenExpiresOn'
         (Get-ITwinMe | Out-String) | Should -Match 'Email\s+:\s+service-'
         (Get-ITwinMe | Format-List * | Out-String) | Should -Match 'AlternateEmail'

@@ -151,6 +151,17 @@ Describe 'A connection through a proxy that asks for credentials' -Tag Surface, 
         $stats.tokenRequests | Should -BeGreaterOrEqual 1
     }
 
+    It 'a token got through the proxy and given as -Token goes through it too, to the API host it is for' {
+        $token = Get-ITwinServiceToken -ClientId $app.ClientId -ClientSecret $app.SecureSecret @hosts -Proxy $network.proxy -ProxyCredential $proxyCredential
+        $token.ApiBaseUri.AbsoluteUri | Should -Be "$($emulator.ApiBaseUri)/"
+        Disconnect-ITwin
+        Reset-EmulatorStats -Emulator $emulator
+        (Get-ITwinMe -Token $token).Email | Should -Be "$($app.ClientId)@apps.imsoidc.bentley.com"
+        $stats = Get-EmulatorStats -Emulator $emulator
+        @($stats.proxyRequests | Where-Object { $_.proxyAuthorized -and $_.target -match '/users/me' }).Count | Should -Be 1
+        $stats.proxyCredentialSightings | Should -Be 0
+    }
+
     It 'with a wrong proxy password: ProxyAuthenticationRequired, and the password is in no message, record or verbose line' {
         $wrong = [pscredential]::new('proxy-user', (ConvertTo-SecureString 'not-the-PROXY-password' -AsPlainText -Force))
         $record = Get-ErrorRecord { Connect-ITwin -ClientId $app.ClientId -ClientSecret $app.SecureSecret @hosts -Proxy $network.proxy -ProxyCredential $wrong -Verbose 4>&1 }
