@@ -213,6 +213,35 @@ Describe 'Completion' -Tag Experience {
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('/users/me', '/users', "'/users/{id}'")
     }
 
+    It 'completes -Uri by name, by its alias -Path and by position' {
+        foreach ($line in 'Invoke-ITwinRequest -Uri /itwins/fav', 'Invoke-ITwinRequest -Path /itwins/fav', 'Invoke-ITwinRequest /itwins/fav') {
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('/itwins/favorites') -Because $line
+        }
+    }
+
+    It 'completes -Authority and -ApiBaseUri with the deployments'' hosts, the current connection''s first, by URI or host' {
+        $app = New-TestApp -Emulator $emulator
+        Connect-TestApp -Emulator $emulator -App $app | Out-Null
+        foreach ($command in 'Connect-ITwin', 'Get-ITwinServiceToken') {
+            $line = "$command -Authority qa"
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('https://qa-ims.bentley.com')
+            $line = "$command -ApiBaseUri https://"
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('https://api.bentley.com', 'https://qa-api.bentley.com', 'https://dev-api.bentley.com')
+            $line = "$command -ApiBaseUri "
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Select-Object -First 1 | Should -Be $emulator.ApiBaseUri
+        }
+        foreach ($line in 'Get-ITwinMe -Token $t -ApiBaseUri dev', 'Invoke-ITwinRequest /users/me -Token $t -ApiBaseUri dev') {
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('https://dev-api.bentley.com') -Because $line
+        }
+    }
+
+    It 'completes -Environment from its enum on both sign-in cmdlets' {
+        foreach ($command in 'Connect-ITwin', 'Get-ITwinServiceToken') {
+            $line = "$command -Environment "
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Sort-Object | Should -Be @('Dev', 'Production', 'QA')
+        }
+    }
+
     It 'completes -Method and -Prefer from their enums' {
         $line = 'Invoke-ITwinRequest -Path /users/me -Method P'
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Sort-Object | Should -Be @('Patch', 'Post', 'Put')

@@ -52,9 +52,12 @@ public abstract class SignInCmdlet : AsyncPSCmdlet
     public ITwinEnvironment? Environment { get; set; }
 
     [Parameter]
+    [ArgumentCompleter(typeof(AuthorityCompleter))]
     public string? Authority { get; set; }
 
+    /// <summary>The API host the token is for (the one meaning of -ApiBaseUri on every cmdlet); here the connection's.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(ApiBaseUriCompleter))]
     public string? ApiBaseUri { get; set; }
 
     [Parameter]
