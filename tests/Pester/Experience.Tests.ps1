@@ -19,6 +19,41 @@ BeforeAll {
     $manifestPath = $env:ITWINAUTH_MODULE
     $savedModulePath = $env:PSModulePath
     $env:PSModulePath = (Resolve-Path (Join-Path $PSScriptRoot '../SecretManagement')).Path + [IO.Path]::PathSeparator + $env:PSModulePath
+
+    # The parameter sets the calls of a cmdlet in an example bind to, chosen as the binder would from
+    # the parameters named (aliases resolved), positional values and pipeline input: the sets that hold
+    # every parameter given and have each mandatory one, the default set when several remain.
+    function Get-ExampleParameterSet([string] $Cmdlet, [string] $Code) {
+        $command = Get-Command $Cmdlet
+        $ast = [Management.Automation.Language.Parser]::ParseInput($Code, [ref]$null, [ref]$null)
+        $calls = $ast.FindAll({ param($node) $node -is [Management.Automation.Language.CommandAst] -and $node.GetCommandName() -eq $Cmdlet }, $true)
+        foreach ($call in $calls) {
+            $given = [Collections.Generic.List[string]]::new()
+            $positional = 0
+            $elements = $call.CommandElements
+            for ($i = 1; $i -lt $elements.Count; $i++) {
+                if ($elements[$i] -isnot [Management.Automation.Language.CommandParameterAst]) {
+                    if (-not ($elements[$i] -is [Management.Automation.Language.VariableExpressionAst] -and $elements[$i].Splatted)) { $positional++ }
+                    continue
+                }
+                $name = $elements[$i].ParameterName
+                $parameter = $command.Parameters.Values | Where-Object { $_.Name -eq $name -or $_.Aliases -contains $name } | Select-Object -First 1
+                if (-not $parameter) { continue }
+                $given.Add($parameter.Name)
+                if ($parameter.ParameterType -ne [switch] -and -not $elements[$i].Argument) { $i++ }
+            }
+            $piped = $call.Parent -is [Management.Automation.Language.PipelineAst] -and $call.Parent.PipelineElements.IndexOf($call) -gt 0
+            $fits = @($command.ParameterSets | Where-Object {
+                    $set = $_
+                    $names = @($set.Parameters.Name)
+                    $positions = @($set.Parameters | Where-Object Position -ge 0)
+                    $bound = @($given) + @($positions | Select-Object -First $positional | ForEach-Object Name)
+                    -not ($given | Where-Object { $_ -notin $names }) -and $positional -le $positions.Count -and
+                    -not ($set.Parameters | Where-Object { $_.IsMandatory -and $_.Name -notin $bound -and -not ($piped -and ($_.ValueFromPipeline -or $_.ValueFromPipelineByPropertyName)) })
+                })
+            if ($fits.Count -gt 1 -and $command.DefaultParameterSet -in $fits.Name) { $command.DefaultParameterSet } else { $fits.Name }
+        }
+    }
 }
 AfterAll {
     $env:PSModulePath = $savedModulePath
@@ -75,6 +110,12 @@ Describe 'Help' -Tag Experience {
         @($first).Count | Should -Be 4
         $first | ForEach-Object { ($_ -split ': ', 2)[1] } | Sort-Object -Unique |
             Should -Be 'The API host the token is for: requests go there, and the token is sent to no other host.' -Because ($first -join "`n")
+    }
+
+    It '<_>: its examples together use every parameter set' -ForEach $cmdlets {
+        $cmdlet = $_
+        $used = foreach ($example in (Get-Help $cmdlet).Examples.Example) { Get-ExampleParameterSet $cmdlet $example.code }
+        @($used | Sort-Object -Unique) | Should -Be @((Get-Command $cmdlet).ParameterSets.Name | Sort-Object)
     }
 
     It 'has an about_ITwinAuth topic explaining connections, the cache, credential sources, environments, paging and retries' {
