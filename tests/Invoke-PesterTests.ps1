@@ -55,7 +55,7 @@ function Invoke-PesterFile([string] $Path) {
     $configuration.TestResult.Enabled = $true
     $configuration.TestResult.OutputPath = Join-Path $ResultsPath "pester-$RunName-$([IO.Path]::GetFileNameWithoutExtension($Path) -replace '\.Tests$').xml"
     if ($Tag) { $configuration.Filter.Tag = $Tag -split ',' }
-    # Tests that exercise only the other edition's build are tagged with it; the README lists them.
+    # Tests that exercise only the other edition's build are tagged with it; docs/EDITIONS.md ("What is tested where") lists them.
     $configuration.Filter.ExcludeTag = @(if ($Edition -eq 'Desktop') { 'CoreOnly' } else { 'DesktopOnly' })
     $watch = [Diagnostics.Stopwatch]::StartNew()
     $result = Invoke-Pester -Configuration $configuration

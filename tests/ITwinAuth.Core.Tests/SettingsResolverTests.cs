@@ -141,4 +141,25 @@ public sealed class SettingsResolverTests
         Assert.True(new AppSettings { ClientId = "a" }.Over(new AppSettings { Scopes = new[] { "s" }, Authority = "https://x", ApiBaseUri = "https://y" }).IsComplete);
         Assert.Equal("a", new AppSettings { ClientId = "a" }.Over(new AppSettings { ClientId = "b" }).ClientId);
     }
+
+    [Fact]
+    public void A_token_is_for_the_API_of_its_connection_and_minus_ApiBaseUri_names_another()
+    {
+        // QA's and Dev's APIs share QA's identity service, so one cached token serves both connections.
+        var source = new StaticCredentialSource("service-t", SecretText.ToSecureString("s"), CredentialSourceKind.Direct);
+        var qa = new ServiceConnection("service-t", ITwinEndpoints.AuthorityFor(ITwinEnvironment.QA), ITwinEndpoints.ApiBaseFor(ITwinEnvironment.QA),
+            new[] { "itwin-platform" }, source, ITwinEnvironment.QA, null);
+        var dev = new ServiceConnection("service-t", ITwinEndpoints.AuthorityFor(ITwinEnvironment.Dev), ITwinEndpoints.ApiBaseFor(ITwinEnvironment.Dev),
+            new[] { "itwin-platform" }, source, ITwinEnvironment.Dev, null);
+        var cached = new TokenCache(Clock.System).KeyFor(qa.Settings.Authority, new ServiceCredential("service-t", SecretText.ToSecureString("s")), qa.Settings.Scopes);
+        var token = new ITwinAccessToken(SecretText.ToSecureString("t"), "Bearer", TimeSpan.FromHours(1), DateTimeOffset.UtcNow, Clock.System.Now,
+            new[] { "itwin-platform" }, "service-t", qa.Settings.Authority, cached, fromCache: false, Clock.System);
+
+        Assert.Null(token.ApiBaseUri);
+        Assert.Equal(new Uri("https://qa-api.bentley.com/"), SettingsResolver.ApiBaseForToken(null, token.For(qa)));
+        Assert.Equal(new Uri("https://dev-api.bentley.com/"), SettingsResolver.ApiBaseForToken(null, token.For(dev)));
+        Assert.Equal(new Uri("https://other.example/api/"), SettingsResolver.ApiBaseForToken("https://other.example/api", token.For(qa)));
+        var insecure = Assert.Throws<ITwinAuthException>(() => SettingsResolver.ApiBaseForToken("http://api.example", token.For(qa)));
+        Assert.Equal(ITwinErrorIds.InsecureUri, insecure.ErrorId);
+    }
 }

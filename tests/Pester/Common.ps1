@@ -62,6 +62,21 @@ function Get-ErrorRecord([Parameter(Mandatory)] [scriptblock] $ScriptBlock) {
     throw 'The command raised no error.'
 }
 
+# JSON with every object's keys sorted, so two hashtables (or a hashtable and parsed JSON) compare
+# whatever their key order. Deep enough for the platform's nested resources.
+function ConvertTo-CanonicalJson($Value) {
+    function Sort-Keys($v) {
+        if ($v -is [System.Collections.IDictionary]) {
+            $sorted = [ordered]@{}
+            foreach ($key in ($v.Keys | Sort-Object)) { $sorted[$key] = Sort-Keys $v[$key] }
+            return $sorted
+        }
+        if ($v -is [array]) { return , @($v | ForEach-Object { Sort-Keys $_ }) }
+        return $v
+    }
+    ConvertTo-Json -InputObject (Sort-Keys $Value) -Depth 20 -Compress
+}
+
 # .NET stack frames look like "   at Namespace.Type.Method(...)": none may reach the user.
 $script:StackTracePattern = '(?m)^\s+at [A-Za-z_][\w.`<>]+\.[\w<>]+\('
 

@@ -19,6 +19,41 @@ BeforeAll {
     $manifestPath = $env:ITWINAUTH_MODULE
     $savedModulePath = $env:PSModulePath
     $env:PSModulePath = (Resolve-Path (Join-Path $PSScriptRoot '../SecretManagement')).Path + [IO.Path]::PathSeparator + $env:PSModulePath
+
+    # The parameter sets the calls of a cmdlet in an example bind to, chosen as the binder would from
+    # the parameters named (aliases resolved), positional values and pipeline input: the sets that hold
+    # every parameter given and have each mandatory one, the default set when several remain.
+    function Get-ExampleParameterSet([string] $Cmdlet, [string] $Code) {
+        $command = Get-Command $Cmdlet
+        $ast = [Management.Automation.Language.Parser]::ParseInput($Code, [ref]$null, [ref]$null)
+        $calls = $ast.FindAll({ param($node) $node -is [Management.Automation.Language.CommandAst] -and $node.GetCommandName() -eq $Cmdlet }, $true)
+        foreach ($call in $calls) {
+            $given = [Collections.Generic.List[string]]::new()
+            $positional = 0
+            $elements = $call.CommandElements
+            for ($i = 1; $i -lt $elements.Count; $i++) {
+                if ($elements[$i] -isnot [Management.Automation.Language.CommandParameterAst]) {
+                    if (-not ($elements[$i] -is [Management.Automation.Language.VariableExpressionAst] -and $elements[$i].Splatted)) { $positional++ }
+                    continue
+                }
+                $name = $elements[$i].ParameterName
+                $parameter = $command.Parameters.Values | Where-Object { $_.Name -eq $name -or $_.Aliases -contains $name } | Select-Object -First 1
+                if (-not $parameter) { continue }
+                $given.Add($parameter.Name)
+                if ($parameter.ParameterType -ne [switch] -and -not $elements[$i].Argument) { $i++ }
+            }
+            $piped = $call.Parent -is [Management.Automation.Language.PipelineAst] -and $call.Parent.PipelineElements.IndexOf($call) -gt 0
+            $fits = @($command.ParameterSets | Where-Object {
+                    $set = $_
+                    $names = @($set.Parameters.Name)
+                    $positions = @($set.Parameters | Where-Object Position -ge 0)
+                    $bound = @($given) + @($positions | Select-Object -First $positional | ForEach-Object Name)
+                    -not ($given | Where-Object { $_ -notin $names }) -and $positional -le $positions.Count -and
+                    -not ($set.Parameters | Where-Object { $_.IsMandatory -and $_.Name -notin $bound -and -not ($piped -and ($_.ValueFromPipeline -or $_.ValueFromPipelineByPropertyName)) })
+                })
+            if ($fits.Count -gt 1 -and $command.DefaultParameterSet -in $fits.Name) { $command.DefaultParameterSet } else { $fits.Name }
+        }
+    }
 }
 AfterAll {
     $env:PSModulePath = $savedModulePath
@@ -65,6 +100,22 @@ Describe 'Help' -Tag Experience {
             if (-not $positions) { continue }
             ($help.Parameters.Parameter | Where-Object Name -eq $parameter.Name).Position | Should -Be ([string]$positions[0]) -Because "-$($parameter.Name) is positional"
         }
+    }
+
+    It 'describes -ApiBaseUri in the same words on every cmdlet that has it: the API host the token is for' {
+        $first = foreach ($name in (Get-Command -Module ITwinAuth).Name | Where-Object { (Get-Command $_).Parameters.ContainsKey('ApiBaseUri') }) {
+            $text = ((Get-Help $name -Parameter ApiBaseUri).Description.Text -join ' ') -replace '\s+', ' '
+            "$name`: $(($text -split '(?<=\.) ')[0])"
+        }
+        @($first).Count | Should -Be 4
+        $first | ForEach-Object { ($_ -split ': ', 2)[1] } | Sort-Object -Unique |
+            Should -Be 'The API host the token is for: requests go there, and the token is sent to no other host.' -Because ($first -join "`n")
+    }
+
+    It '<_>: its examples together use every parameter set' -ForEach $cmdlets {
+        $cmdlet = $_
+        $used = foreach ($example in (Get-Help $cmdlet).Examples.Example) { Get-ExampleParameterSet $cmdlet $example.code }
+        @($used | Sort-Object -Unique) | Should -Be @((Get-Command $cmdlet).ParameterSets.Name | Sort-Object)
     }
 
     It 'has an about_ITwinAuth topic explaining connections, the cache, credential sources, environments, paging and retries' {
@@ -148,7 +199,7 @@ Describe 'Typed output and views' -Tag Experience {
         $app = New-TestApp -Emulator $emulator
         $token = Connect-TestApp -Emulator $emulator -App $app
         ($token | Out-String) | Should -Match 'ClientId\s+Scopes\s+ExpiresOn\s+FromCache'
-        ($token | Get-Member -MemberType Property).Name | Should -Be @('Authority', 'Claims', 'ClientId', 'ExpiresIn', 'ExpiresOn', 'FromCache', 'IssuedOn', 'Scopes', 'Token', 'TokenType')
+        ($token | Get-Member -MemberType Property).Name | Should -Be @('ApiBaseUri', 'Authority', 'Claims', 'ClientId', 'ExpiresIn', 'ExpiresOn', 'FromCache', 'IssuedOn', 'Scopes', 'Token', 'TokenType')
         (Get-ITwinConnection | Out-String -Width 250) | Should -Match 'ClientId\s+ApiBaseUri\s+Scopes\s+CredentialSource\s+TokenExpiresOn'
         (Get-ITwinMe | Out-String) | Should -Match 'Email\s+:\s+service-'
         (Get-ITwinMe | Format-List * | Out-String) | Should -Match 'AlternateEmail'
@@ -201,6 +252,35 @@ Describe 'Completion' -Tag Experience {
     It 'completes -Path with the iTwin API roots' {
         $line = 'Invoke-ITwinRequest -Path /us'
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('/users/me', '/users', "'/users/{id}'")
+    }
+
+    It 'completes -Uri by name, by its alias -Path and by position' {
+        foreach ($line in 'Invoke-ITwinRequest -Uri /itwins/fav', 'Invoke-ITwinRequest -Path /itwins/fav', 'Invoke-ITwinRequest /itwins/fav') {
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('/itwins/favorites') -Because $line
+        }
+    }
+
+    It 'completes -Authority and -ApiBaseUri with the deployments'' hosts, the current connection''s first, by URI or host' {
+        $app = New-TestApp -Emulator $emulator
+        Connect-TestApp -Emulator $emulator -App $app | Out-Null
+        foreach ($command in 'Connect-ITwin', 'Get-ITwinServiceToken') {
+            $line = "$command -Authority qa"
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('https://qa-ims.bentley.com')
+            $line = "$command -ApiBaseUri https://"
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('https://api.bentley.com', 'https://qa-api.bentley.com', 'https://dev-api.bentley.com')
+            $line = "$command -ApiBaseUri "
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Select-Object -First 1 | Should -Be $emulator.ApiBaseUri
+        }
+        foreach ($line in 'Get-ITwinMe -Token $t -ApiBaseUri dev', 'Invoke-ITwinRequest /users/me -Token $t -ApiBaseUri dev') {
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('https://dev-api.bentley.com') -Because $line
+        }
+    }
+
+    It 'completes -Environment from its enum on both sign-in cmdlets' {
+        foreach ($command in 'Connect-ITwin', 'Get-ITwinServiceToken') {
+            $line = "$command -Environment "
+            (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Sort-Object | Should -Be @('Dev', 'Production', 'QA')
+        }
     }
 
     It 'completes -Method and -Prefer from their enums' {

@@ -51,7 +51,7 @@ Describe 'After the first sign-in' -Tag Guidance {
             $warned.Count | Should -Be 0 -Because '-Authority and -ApiBaseUri were given'
             # Only the emulator is asked: -Authority is given, so only ITWIN_API_BASE_URI goes unused.
             Get-ITwinServiceToken -ClientId $app.ClientId -ClientSecret $app.SecureSecret -Authority $emulator.Authority -WarningVariable warned2 -WarningAction SilentlyContinue | Out-Null
-            "$($warned2[0])" | Should -BeLike '*ITWIN_API_BASE_URI is set but applies only when the secret comes from the environment*'
+            "$($warned2[0])" | Should -BeLike '*ITWIN_API_BASE_URI is set but applies only when the secret comes from the environment variables*'
             (Get-ITwinConnection).ApiBaseUri | Should -Be 'https://api.bentley.com/'
             Connect-TestApp -Emulator $emulator -App $app | Out-Null
         }

@@ -5,19 +5,6 @@ BeforeAll {
     $app = New-TestApp -Emulator $emulator
     Connect-TestApp -Emulator $emulator -App $app | Out-Null
     function Get-ApiLog { @((Get-EmulatorStats $emulator -WithLog).apiLog) }
-    # JSON with every object's keys sorted, so two hashtables compare whatever their key order.
-    function ConvertTo-CanonicalJson($Value) {
-        function Sort-Keys($v) {
-            if ($v -is [System.Collections.IDictionary]) {
-                $sorted = [ordered]@{}
-                foreach ($key in ($v.Keys | Sort-Object)) { $sorted[$key] = Sort-Keys $v[$key] }
-                return $sorted
-            }
-            if ($v -is [array]) { return , @($v | ForEach-Object { Sort-Keys $_ }) }
-            return $v
-        }
-        ConvertTo-Json -InputObject (Sort-Keys $Value) -Depth 10 -Compress
-    }
 }
 AfterAll { Stop-ITwinEmulator -Emulator $emulator }
 

@@ -1,6 +1,6 @@
-# Issue 23: the 1.0 surface. Connect-ITwin and Disconnect-ITwin, positions that cannot trap,
-# Invoke-ITwinRequest's sets and refused combinations, -ForceRefresh, token claims, and a
-# connection's own proxy (the emulator's forward proxy asking for credentials with 407).
+# Issue 23: the 1.0 surface. Connect-ITwin and Disconnect-ITwin, -ForceRefresh, token claims, and a
+# connection's own proxy (the emulator's forward proxy asking for credentials with 407), also for a
+# token given as -Token. Every parameter set, position and refused combination: ParameterSets.Tests.ps1.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     $proxyPassword = 'proxy-PASSWORD-7f3e'
@@ -32,7 +32,7 @@ Describe 'Connect-ITwin and Disconnect-ITwin' -Tag Surface {
         $env:ITWIN_CLIENT_ID = $app.ClientId; $env:ITWIN_CLIENT_SECRET = $app.Secret
         try {
             $fromEnvironment = Connect-ITwin @hosts -PassThru
-            $fromEnvironment.CredentialSourceKind | Should -Be 'Environment'
+            $fromEnvironment.CredentialSourceKind | Should -Be 'EnvironmentVariables'
             $fromEnvironment.SettingsFrom | Should -Match 'ClientId=EnvironmentVariable'
         }
         finally { Remove-Item Env:ITWIN_CLIENT_ID, Env:ITWIN_CLIENT_SECRET }
@@ -73,46 +73,6 @@ Describe 'Connect-ITwin and Disconnect-ITwin' -Tag Surface {
     }
 }
 
-Describe 'Positions that cannot trap' -Tag Surface {
-    It '<Command> takes no positional value: <Case> is refused by the binder, nothing is sent' -ForEach @(
-        @{ Command = 'Get-ITwinServiceToken'; Case = 'a SecureString alone'; Run = { Get-ITwinServiceToken $app.SecureSecret } }
-        @{ Command = 'Get-ITwinServiceToken'; Case = 'an id and a secret'; Run = { Get-ITwinServiceToken $app.ClientId $app.SecureSecret } }
-        @{ Command = 'Connect-ITwin'; Case = 'a SecureString alone'; Run = { Connect-ITwin $app.SecureSecret } }
-        @{ Command = 'Connect-ITwin'; Case = 'a name alone'; Run = { Connect-ITwin 'my-app' } }
-    ) {
-        $before = (Get-EmulatorStats -Emulator $emulator).tokenRequests
-        (Get-ErrorRecord $Run).FullyQualifiedErrorId | Should -BeLike 'PositionalParameterNotFound*'
-        (Get-EmulatorStats -Emulator $emulator).tokenRequests | Should -Be $before
-    }
-
-    It 'Invoke-ITwinRequest takes its one positional value as -Uri, a path or an absolute URI, also as -Path' {
-        Connect-ITwin -ClientId $app.ClientId -ClientSecret $app.SecureSecret @hosts
-        (Invoke-ITwinRequest /users/me).user.email | Should -Be "$($app.ClientId)@apps.imsoidc.bentley.com"
-        (Invoke-ITwinRequest -Path users/me).user.email | Should -Be "$($app.ClientId)@apps.imsoidc.bentley.com"
-        (Invoke-ITwinRequest -Uri "$($emulator.ApiBaseUri)/users/me").user.email | Should -Be "$($app.ClientId)@apps.imsoidc.bentley.com"
-        ([pscustomobject]@{ Path = '/users/me' } | Invoke-ITwinRequest).user.email | Should -Be "$($app.ClientId)@apps.imsoidc.bentley.com"
-    }
-}
-
-Describe 'Invoke-ITwinRequest: combinations that cannot work are refused before anything is sent' -Tag Surface {
-    BeforeAll { Connect-ITwin -ClientId $app.ClientId -ClientSecret $app.SecureSecret @hosts }
-
-    It '<Case>: <ErrorId>' -ForEach @(
-        @{ Case = '-OutFile with -First'; ErrorId = 'InvalidParameter'; Run = { Invoke-ITwinRequest /itwins -First 2 -OutFile (Join-Path $TestDrive 'a.json') } }
-        @{ Case = '-OutFile with -All'; ErrorId = 'InvalidParameter'; Run = { Invoke-ITwinRequest /itwins -All -OutFile (Join-Path $TestDrive 'b.json') } }
-        @{ Case = '-OutFile with -AsHashtable'; ErrorId = 'InvalidParameter'; Run = { Invoke-ITwinRequest /users/me -AsHashtable -OutFile (Join-Path $TestDrive 'c.json') } }
-        @{ Case = '-Unwrap with -All'; ErrorId = 'InvalidParameter'; Run = { Invoke-ITwinRequest /itwins -All -Unwrap } }
-        @{ Case = '-Unwrap with -Skip'; ErrorId = 'InvalidParameter'; Run = { Invoke-ITwinRequest /itwins -Skip 3 -Unwrap } }
-        @{ Case = '-Connection with -Token'; ErrorId = 'AmbiguousParameterSet'; Run = { Invoke-ITwinRequest /users/me -Connection (Get-ITwinConnection) -Token (Get-ITwinServiceToken) } }
-    ) {
-        $before = (Get-EmulatorStats -Emulator $emulator).apiRequests
-        $record = Get-ErrorRecord $Run
-        $record.FullyQualifiedErrorId | Should -BeLike "$ErrorId*"
-        (Get-EmulatorStats -Emulator $emulator).apiRequests | Should -Be $before
-        Get-ChildItem $TestDrive -Filter *.json | Should -BeNullOrEmpty
-    }
-}
-
 Describe 'Claims on the token' -Tag Surface {
     It 'decodes the JWT the emulator issued: client id, issuer, scopes, times; the view shows them and never the token' {
         $token = Get-ITwinServiceToken -ClientId $app.ClientId -ClientSecret $app.SecureSecret @hosts
@@ -149,6 +109,17 @@ Describe 'A connection through a proxy that asks for credentials' -Tag Surface, 
         ($proxied.target -match '/users/me').Count | Should -Be 1
         $stats.proxyCredentialSightings | Should -Be 0 -Because 'the proxy strips its header, and the module sends the password nowhere else'
         $stats.tokenRequests | Should -BeGreaterOrEqual 1
+    }
+
+    It 'a token got through the proxy and given as -Token goes through it too, to the API host it is for' {
+        $token = Get-ITwinServiceToken -ClientId $app.ClientId -ClientSecret $app.SecureSecret @hosts -Proxy $network.proxy -ProxyCredential $proxyCredential
+        $token.ApiBaseUri.AbsoluteUri | Should -Be "$($emulator.ApiBaseUri)/"
+        Disconnect-ITwin
+        Reset-EmulatorStats -Emulator $emulator
+        (Get-ITwinMe -Token $token).Email | Should -Be "$($app.ClientId)@apps.imsoidc.bentley.com"
+        $stats = Get-EmulatorStats -Emulator $emulator
+        @($stats.proxyRequests | Where-Object { $_.proxyAuthorized -and $_.target -match '/users/me' }).Count | Should -Be 1
+        $stats.proxyCredentialSightings | Should -Be 0
     }
 
     It 'with a wrong proxy password: ProxyAuthenticationRequired, and the password is in no message, record or verbose line' {

@@ -84,19 +84,6 @@ BeforeAll {
         if ($value -is [array]) { $value[0] } else { $value }
     }
 
-    function ConvertTo-CanonicalJson($Value) {
-        function Sort-Keys($v) {
-            if ($v -is [System.Collections.IDictionary]) {
-                $sorted = [ordered]@{}
-                foreach ($key in ($v.Keys | Sort-Object)) { $sorted[$key] = Sort-Keys $v[$key] }
-                return $sorted
-            }
-            if ($v -is [array]) { return , @($v | ForEach-Object { Sort-Keys $_ }) }
-            return $v
-        }
-        ConvertTo-Json -InputObject (Sort-Keys $Value) -Depth 20 -Compress
-    }
-
     # A table as a person sees it at 80 columns, read back. Throws when its columns are not $Columns (one
     # dropped for want of room), a line is wider than 80, a label is cut short (a column narrower than
     # its header: "displayNa…"), a column is one letter wide, or a row wrapped onto more lines than

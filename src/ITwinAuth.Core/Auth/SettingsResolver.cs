@@ -45,11 +45,12 @@ public static class SettingsResolver
             environment);
     }
 
-    /// <summary>The API a -Token given by hand is for: -ApiBaseUri, else the current connection's, else production.</summary>
-    public static Uri ApiBaseForToken(string? parameter, Uri? currentConnection) =>
+    /// <summary>The API host a -Token is for, as for a connection: -ApiBaseUri when given, else the token's
+    /// own (the API of the connection it was got for; production for a token that has none).</summary>
+    public static Uri ApiBaseForToken(string? parameter, ITwinAccessToken token) =>
         CredentialBoundary.AsBase(parameter is not null
             ? CredentialBoundary.RequireUsable(parameter, "ApiBaseUri")
-            : currentConnection ?? ITwinEndpoints.ApiBaseFor(ITwinEnvironment.Production));
+            : token.ApiBaseUri ?? ITwinEndpoints.ApiBaseFor(ITwinEnvironment.Production));
 
     private static (T? Value, SettingOrigin? Origin) First<T>(List<SettingsLayer> layers, Func<AppSettings, T?> pick) where T : class
     {

@@ -36,7 +36,7 @@ public sealed class StaticCredentialSource : CredentialSource
             new SettingsLayer(SettingOrigin.Parameter, new AppSettings { ClientId = _clientId }),
             new SettingsLayer(SettingOrigin.EnvironmentVariable, new AppSettings
             {
-                ClientId = Kind == CredentialSourceKind.Direct ? EnvironmentCredentialSource.FirstSet(EnvironmentCredentialSource.ClientIdVariables)?.Value.Trim() : null,
+                ClientId = Kind == CredentialSourceKind.Direct ? EnvironmentVariableCredentialSource.FirstSet(EnvironmentVariableCredentialSource.ClientIdVariables)?.Value.Trim() : null,
             }),
         };
         return Task.FromResult(new SourceReading(_secret, layers, Description));

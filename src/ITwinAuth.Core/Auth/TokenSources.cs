@@ -79,7 +79,7 @@ public sealed class FixedTokenSource : ITokenSource
     }
 
     public Uri ApiBaseUri { get; }
-    public ProxySettings? Proxy => null;
+    public ProxySettings? Proxy => _token.Proxy;
     public bool CanRenew => false;
     public Task<ITwinAccessToken> GetTokenAsync(bool forceRefresh, CancellationToken cancellationToken) => Task.FromResult(_token);
 

@@ -21,6 +21,13 @@ public static class ITwinErrorIds
     public const string SecretTypeNotSupported = "SecretTypeNotSupported";
     public const string SecretReadFailed = "SecretReadFailed";
 
+    /// <summary>A vault read that outlived its deadline (30 s), stopped or waited out (OperationTimeout).</summary>
+    public const string VaultTimedOut = "VaultTimedOut";
+
+    /// <summary>A value of the right type that cannot be what it claims to be: a client secret longer than a
+    /// SecureString can hold, a setting with control characters or of an impossible length (InvalidData).</summary>
+    public const string SecretValueInvalid = "SecretValueInvalid";
+
     // Token endpoint and discovery
     public const string InvalidClient = "InvalidClient";
     public const string InvalidScope = "InvalidScope";

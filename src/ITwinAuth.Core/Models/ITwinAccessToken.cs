@@ -38,6 +38,13 @@ public sealed class ITwinAccessToken
     public DateTimeOffset ExpiresOn { get; }
     public Uri Authority { get; }
 
+    /// <summary>The API host this token is for: the API of the connection it was got for. Given as -Token,
+    /// it is sent there and to no other host (-ApiBaseUri names another host of the same authority).</summary>
+    public Uri? ApiBaseUri { get; private set; }
+
+    /// <summary>How the connection it was got for reaches the API: a call given it as -Token goes the same way.</summary>
+    internal ProxySettings? Proxy { get; private set; }
+
     /// <summary>True when this call was answered from the in-memory cache.</summary>
     public bool FromCache { get; }
 
@@ -67,6 +74,16 @@ public sealed class ITwinAccessToken
 
     internal ITwinAccessToken AsCacheHit() =>
         new(SecureToken, TokenType, Lifetime, IssuedOn, ExpiresAtTimestamp, Scopes, ClientId, Authority, Key, fromCache: true, _clock);
+
+    /// <summary>This token as handed to the user for a connection: with the API host (and proxy) it is
+    /// for. A copy, since one cached token serves every connection of the same app and authority
+    /// (QA's and Dev's APIs share QA's identity service).</summary>
+    internal ITwinAccessToken For(ServiceConnection connection) =>
+        new(SecureToken, TokenType, Lifetime, IssuedOn, ExpiresAtTimestamp, Scopes, ClientId, Authority, Key, FromCache, _clock)
+        {
+            ApiBaseUri = connection.ApiBaseUri,
+            Proxy = connection.Proxy,
+        };
 
     public override string ToString() => $"{TokenType} token for {ClientId} (expires {ExpiresOn:u})";
 }

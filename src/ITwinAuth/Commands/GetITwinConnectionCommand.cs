@@ -15,7 +15,7 @@ public sealed class GetITwinConnectionCommand : AsyncPSCmdlet
         if (ITwinSession.CurrentSnapshot is { } connection)
             WriteObject(connection);
         else
-            Log.Verbose("There is no current connection; sign in with Get-ITwinServiceToken.");
+            Log.Verbose("There is no current connection; sign in with Connect-ITwin.");
         return Task.CompletedTask;
     }
 }

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
+using ITwinAuth.Completion;
 using ITwinAuth.Core;
 
 namespace ITwinAuth.Commands;
@@ -18,6 +19,7 @@ public sealed class GetITwinMeCommand : ITwinRequestCmdlet
     public override ITwinAccessToken? Token { get; set; }
 
     [Parameter(ParameterSetName = TokenSet)]
+    [ArgumentCompleter(typeof(ApiBaseUriCompleter))]
     public override string? ApiBaseUri { get; set; }
 
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)

@@ -16,18 +16,19 @@ public sealed class GetITwinServiceTokenCommand : SignInCmdlet
 {
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
-        if (NoCredentialsGiven && ClientId is null && EnvironmentCredentialSource.FirstSet(EnvironmentCredentialSource.ClientIdVariables) is null &&
+        if (NoCredentialsGiven && ClientId is null && EnvironmentVariableCredentialSource.FirstSet(EnvironmentVariableCredentialSource.ClientIdVariables) is null &&
             ITwinSession.Current is { } current && Scope is null && Authority is null && ApiBaseUri is null && Environment is null &&
             Proxy is null && !NoProxy)
         {
             Log.Verbose($"No credentials given: the current connection's token ({current.Settings.ClientId} at {current.ApiBaseUri}).");
-            WriteObjectAsync(await new ConnectionTokenSource(ITwinSession.Context, current, Dispatcher, Log).GetTokenAsync(ForceRefresh, cancellationToken).ConfigureAwait(false));
+            var currentToken = await new ConnectionTokenSource(ITwinSession.Context, current, Dispatcher, Log).GetTokenAsync(ForceRefresh, cancellationToken).ConfigureAwait(false);
+            WriteObjectAsync(currentToken.For(current));
             return;
         }
 
         var (connection, token) = await SignInAsync(cancellationToken).ConfigureAwait(false);
         ITwinSession.Current = connection;
         Log.Verbose($"Current connection: {connection.Settings.ClientId} at {connection.ApiBaseUri} ({(token.FromCache ? "token from cache" : "new token")}, expires {token.ExpiresOn:u}).");
-        WriteObjectAsync(token);
+        WriteObjectAsync(token.For(connection));
     }
 }

@@ -18,14 +18,15 @@ public abstract class ITwinRequestCmdlet : AsyncPSCmdlet
 
     public abstract ITwinAccessToken? Token { get; set; }
 
-    /// <summary>The API the -Token is for (defaults to the current connection's, else production).</summary>
+    /// <summary>The API host the -Token is for (defaults to the token's own ApiBaseUri): the one meaning of
+    /// -ApiBaseUri on every cmdlet, the API host a connection or token is for.</summary>
     public abstract string? ApiBaseUri { get; set; }
 
     private protected ITokenSource ResolveTokens()
     {
         if (Token is not null)
         {
-            var apiBase = SettingsResolver.ApiBaseForToken(ApiBaseUri, ITwinSession.Current?.ApiBaseUri);
+            var apiBase = SettingsResolver.ApiBaseForToken(ApiBaseUri, Token);
             return new FixedTokenSource(Token, apiBase, ITwinSession.Context.Tokens);
         }
         var connection = Connection?.Live ?? ITwinSession.Current ?? throw new ITwinAuthException(ITwinErrorIds.NoConnection,

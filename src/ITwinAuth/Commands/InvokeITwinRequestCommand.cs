@@ -43,6 +43,7 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
     public override ITwinAccessToken? Token { get; set; }
 
     [Parameter(ParameterSetName = TokenSet)]
+    [ArgumentCompleter(typeof(ApiBaseUriCompleter))]
     public override string? ApiBaseUri { get; set; }
 
     [Parameter]

@@ -52,9 +52,12 @@ public abstract class SignInCmdlet : AsyncPSCmdlet
     public ITwinEnvironment? Environment { get; set; }
 
     [Parameter]
+    [ArgumentCompleter(typeof(AuthorityCompleter))]
     public string? Authority { get; set; }
 
+    /// <summary>The API host the token is for (the one meaning of -ApiBaseUri on every cmdlet); here the connection's.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(ApiBaseUriCompleter))]
     public string? ApiBaseUri { get; set; }
 
     [Parameter]
@@ -80,9 +83,9 @@ public abstract class SignInCmdlet : AsyncPSCmdlet
     [Parameter]
     public SwitchParameter NoProxy { get; set; }
 
-    /// <summary>True when no credential parameter was given and none is in the environment.</summary>
+    /// <summary>True when no credential parameter was given and no client secret is in the environment variables.</summary>
     private protected bool NoCredentialsGiven =>
-        ParameterSetName == EnvironmentVariablesSet && !EnvironmentCredentialSource.AnySecretSet;
+        ParameterSetName == EnvironmentVariablesSet && !EnvironmentVariableCredentialSource.AnySecretSet;
 
     /// <summary>Reads the app once, resolves its settings, gets its token (from the cache or the authority).</summary>
     private protected async Task<(ServiceConnection Connection, ITwinAccessToken Token)> SignInAsync(CancellationToken cancellationToken)
@@ -133,29 +136,29 @@ public abstract class SignInCmdlet : AsyncPSCmdlet
     /// <summary>A client id without a secret: say which secret is missing and where to put it.</summary>
     private ITwinAuthException MissingSecret()
     {
-        var variable = EnvironmentCredentialSource.FirstSet(EnvironmentCredentialSource.ClientIdVariables);
+        var variable = EnvironmentVariableCredentialSource.FirstSet(EnvironmentVariableCredentialSource.ClientIdVariables);
         var clientId = ClientId ?? variable?.Value;
-        if (string.IsNullOrWhiteSpace(clientId)) return EnvironmentCredentialSource.NoCredentials();
+        if (string.IsNullOrWhiteSpace(clientId)) return EnvironmentVariableCredentialSource.NoCredentials();
         var from = ClientId is not null ? "-ClientId" : variable!.Value.Name;
         return new ITwinAuthException(ITwinErrorIds.ClientSecretMissing, ITwinErrorCategory.InvalidArgument,
             $"The client id '{clientId!.Trim()}' was given ({from}) but no client secret. Give -ClientSecret (a SecureString) with -ClientId, " +
-            $"-Credential, or set {EnvironmentCredentialSource.ClientSecretVariables[0]}.", from);
+            $"-Credential, or set {EnvironmentVariableCredentialSource.ClientSecretVariables[0]}.", from);
     }
 
-    /// <summary>ITWIN_AUTHORITY and ITWIN_API_BASE_URI belong to the environment source; say so when they are
+    /// <summary>ITWIN_AUTHORITY and ITWIN_API_BASE_URI belong to the environment-variable source; say so when they are
     /// set but not used, so a sign-in that then goes to production is not a mystery.</summary>
     private void WarnAboutIgnoredHostVariables(CredentialSource source)
     {
-        if (source.Kind == CredentialSourceKind.Environment) return;
+        if (source.Kind == CredentialSourceKind.EnvironmentVariables) return;
         var ignored = new[]
             {
-                Authority is null ? EnvironmentCredentialSource.FirstSet(EnvironmentCredentialSource.AuthorityVariables)?.Name : null,
-                ApiBaseUri is null ? EnvironmentCredentialSource.FirstSet(EnvironmentCredentialSource.ApiBaseUriVariables)?.Name : null,
+                Authority is null ? EnvironmentVariableCredentialSource.FirstSet(EnvironmentVariableCredentialSource.AuthorityVariables)?.Name : null,
+                ApiBaseUri is null ? EnvironmentVariableCredentialSource.FirstSet(EnvironmentVariableCredentialSource.ApiBaseUriVariables)?.Name : null,
             }
             .Where(name => name is not null).ToArray();
         if (ignored.Length > 0)
             WriteWarningAsync($"{string.Join(" and ", ignored)} {(ignored.Length == 1 ? "is set but applies" : "are set but apply")} only when the secret comes from the " +
-                "environment; this sign-in uses -Authority/-ApiBaseUri, the secret's own settings, -Environment or production instead.");
+                "environment variables; this sign-in uses -Authority/-ApiBaseUri, the secret's own settings, -Environment or production instead.");
     }
 
     /// <summary>Where the app comes from. Which setting wins is decided in the core: see SettingsResolver.</summary>
@@ -164,6 +167,6 @@ public abstract class SignInCmdlet : AsyncPSCmdlet
         ClientSecretSet => new StaticCredentialSource(null, ClientSecret!, CredentialSourceKind.Direct),
         CredentialSet => new StaticCredentialSource(Credential!.UserName, Credential.Password, CredentialSourceKind.Credential),
         VaultSet => new VaultCredentialSource(SecretName!, Vault),
-        _ => new EnvironmentCredentialSource(),
+        _ => new EnvironmentVariableCredentialSource(),
     };
 }

@@ -121,3 +121,42 @@ public sealed class SecretNameCompleter : ListCompleter
     protected override IEnumerable<string> Values(IDictionary fakeBoundParameters) =>
         RecentSecrets.Names(fakeBoundParameters["Vault"] as string);
 }
+
+/// <summary>
+/// -Authority and -ApiBaseUri: the hosts of the platform's deployments (Production, QA, Dev), after
+/// the current connection's, so that a host is picked, not typed. What was typed matches the start of
+/// the URI or of its host ("qa" finds https://qa-ims.bentley.com).
+/// </summary>
+public abstract class HostCompleter : IArgumentCompleter
+{
+    protected abstract Uri? Current { get; }
+
+    protected abstract Uri HostOf(ITwinEnvironment environment);
+
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var typed = (wordToComplete ?? string.Empty).Trim('\'', '"');
+        var hosts = new List<Uri>();
+        if (Current is { } current) hosts.Add(current);
+        foreach (ITwinEnvironment environment in Enum.GetValues(typeof(ITwinEnvironment))) hosts.Add(HostOf(environment));
+        return hosts
+            .Select(uri => uri.GetLeftPart(UriPartial.Path).TrimEnd('/'))
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .Where(text => text.StartsWith(typed, StringComparison.OrdinalIgnoreCase) ||
+                           new Uri(text).Host.StartsWith(typed, StringComparison.OrdinalIgnoreCase))
+            .Select(text => new CompletionResult(ListCompleter.Quote(text), text, CompletionResultType.ParameterValue, text));
+    }
+}
+
+public sealed class AuthorityCompleter : HostCompleter
+{
+    protected override Uri? Current => ITwinSession.Current?.Settings.Authority;
+    protected override Uri HostOf(ITwinEnvironment environment) => ITwinEndpoints.AuthorityFor(environment);
+}
+
+public sealed class ApiBaseUriCompleter : HostCompleter
+{
+    protected override Uri? Current => ITwinSession.Current?.ApiBaseUri;
+    protected override Uri HostOf(ITwinEnvironment environment) => ITwinEndpoints.ApiBaseFor(environment);
+}

@@ -201,7 +201,7 @@ internal sealed class SecretManagementClient
     }
 
     private ITwinAuthException TimedOut(string what, string? vault) =>
-        new(VaultErrorIds.VaultTimedOut, ITwinErrorCategory.OperationTimeout,
+        new(ITwinErrorIds.VaultTimedOut, ITwinErrorCategory.OperationTimeout,
             $"{what} did not finish within {Seconds(_deadline)} s, the longest a vault read may take, so ITwinAuth stopped it " +
             $"(after {Seconds(_elapsed.Elapsed)} s; a vault call that does not heed a stop is waited for, and its answer is not used). " +
             (vault is null

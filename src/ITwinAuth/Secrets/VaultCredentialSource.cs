@@ -107,7 +107,7 @@ internal sealed class VaultCredentialSource : CredentialSource
     private static SecureString SecretFromText(string name, string text, string what)
     {
         if (text.Length > MaximumSecretLength)
-            throw new ITwinAuthException(VaultErrorIds.SecretValueInvalid, ITwinErrorCategory.InvalidData,
+            throw new ITwinAuthException(ITwinErrorIds.SecretValueInvalid, ITwinErrorCategory.InvalidData,
                 $"The secret '{name}' {what} of {text.Length.ToString("N0", CultureInfo.InvariantCulture)} characters, more than the " +
                 $"{MaximumSecretLength.ToString("N0", CultureInfo.InvariantCulture)} a SecureString can hold, so it cannot be a client secret " +
                 "(a whole file?). Store the secret alone, e.g. (Get-Content <file> -Raw).Trim().", name);
@@ -158,12 +158,12 @@ internal sealed class VaultCredentialSource : CredentialSource
     {
         var control = VaultText.FirstControl(text);
         if (control >= 0)
-            throw new ITwinAuthException(VaultErrorIds.SecretValueInvalid, ITwinErrorCategory.InvalidData,
+            throw new ITwinAuthException(ITwinErrorIds.SecretValueInvalid, ITwinErrorCategory.InvalidData,
                 $"{Where(name, key, place)} holds a control character (at position {control + 1}), which no client id, scope or URI has " +
                 $"(a line break or an escape sequence copied with it?). {Remedy(name, key, place)}", name);
         var maximum = MaximumSettingLength[key];
         if (text.Length > maximum)
-            throw new ITwinAuthException(VaultErrorIds.SecretValueInvalid, ITwinErrorCategory.InvalidData,
+            throw new ITwinAuthException(ITwinErrorIds.SecretValueInvalid, ITwinErrorCategory.InvalidData,
                 $"{Where(name, key, place)} is {text.Length.ToString("N0", CultureInfo.InvariantCulture)} characters long; " +
                 $"at most {maximum.ToString("N0", CultureInfo.InvariantCulture)} are accepted. {Remedy(name, key, place)}", name);
         return text;

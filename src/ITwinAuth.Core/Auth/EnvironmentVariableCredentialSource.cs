@@ -10,7 +10,7 @@ namespace ITwinAuth.Core;
 /// Credentials and settings from environment variables, read again at every renewal so a
 /// pipeline's rotated secret is picked up. ITwinAuth's own names win over the iTwin CLI's (ITP_*).
 /// </summary>
-public sealed class EnvironmentCredentialSource : CredentialSource
+public sealed class EnvironmentVariableCredentialSource : CredentialSource
 {
     public static readonly IReadOnlyList<string> ClientIdVariables = Array.AsReadOnly(new[] { "ITWIN_CLIENT_ID", "ITP_SERVICE_CLIENT_ID" });
     public static readonly IReadOnlyList<string> ClientSecretVariables = Array.AsReadOnly(new[] { "ITWIN_CLIENT_SECRET", "ITP_SERVICE_CLIENT_SECRET" });
@@ -18,7 +18,7 @@ public sealed class EnvironmentCredentialSource : CredentialSource
     public static readonly IReadOnlyList<string> AuthorityVariables = Array.AsReadOnly(new[] { "ITWIN_AUTHORITY", "ITP_ISSUER_URL" });
     public static readonly IReadOnlyList<string> ApiBaseUriVariables = Array.AsReadOnly(new[] { "ITWIN_API_BASE_URI", "ITP_API_URL" });
 
-    public override CredentialSourceKind Kind => CredentialSourceKind.Environment;
+    public override CredentialSourceKind Kind => CredentialSourceKind.EnvironmentVariables;
 
     public override string Description
     {
@@ -59,7 +59,7 @@ public sealed class EnvironmentCredentialSource : CredentialSource
 
     public override ITwinAuthException MissingClientId() =>
         new(ITwinErrorIds.ClientIdMissing, ITwinErrorCategory.InvalidArgument,
-            $"The client secret comes from the environment but no client id does: set {string.Join(" or ", ClientIdVariables)}, or give -ClientId.",
+            $"The client secret comes from an environment variable but no client id does: set {string.Join(" or ", ClientIdVariables)}, or give -ClientId.",
             ClientIdVariables[0]);
 
     public static ITwinAuthException NoCredentials() =>
