@@ -62,7 +62,7 @@ public sealed class Pager
                     return outcome;
                 }
 
-                using var page = Page.Read(result, call.Boundary);
+                using var page = Page.Read(result, call.Boundary, call.MaximumValues);
                 if (!page.IsCollection)
                 {
                     await sink.WholeAsync(result).ConfigureAwait(false);
