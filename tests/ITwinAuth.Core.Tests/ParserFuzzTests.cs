@@ -193,4 +193,46 @@ public sealed class JsonValueTests
         var values = (object?[])body.Convert(new ListFactory())!;
         Assert.IsType(expected, values[0]);
     }
+
+    [Theory]
+    [InlineData(1, 1_000_000)]
+    [InlineData(4, 1_000_000)]
+    [InlineData(16, 250_000)]
+    [InlineData(64, 62_500)]
+    public void The_requests_of_a_fan_out_share_one_budget_of_JSON_values(int throttleLimit, int each) =>
+        Assert.Equal(each, ConversionBudget.MaximumFor(throttleLimit));
+
+    private static HttpResult Zeros(int count, int status = 200, string? before = null) =>
+        new(HttpMethod.Get, new Uri("https://api.example/x"), (System.Net.HttpStatusCode)status, "OK", new Dictionary<string, string[]>(), "application/json",
+            Encoding.UTF8.GetBytes("{" + before + "\"iTwins\":[" + string.Join(",", Enumerable.Repeat("0", count)) + "],\"_links\":{}}"));
+
+    [Fact]
+    public void A_body_with_more_values_than_its_budget_is_refused_as_it_is_read_before_any_document_is_built()
+    {
+        // A document costs 12 bytes a value before anything is converted: "[0,0,...]" six times its body,
+        // so it is refused by counting, not after building it.
+        // 1,003 values: the envelope, its array, 1,000 zeros and _links.
+        var whole = Assert.Throws<ITwinAuthException>(() => JsonBody.Read(Zeros(1_000), 1_002));
+        var page = Assert.Throws<ITwinAuthException>(() => Page.Read(Zeros(1_000), CredentialBoundary.ForApi(new Uri("https://api.example/")), 1_002));
+
+        Assert.Equal(ITwinErrorIds.ResponseTooComplex, whole.ErrorId);
+        Assert.Contains("more than 1,002 JSON values", whole.Message);
+        Assert.Contains("-ThrottleLimit", whole.Message);
+        Assert.Equal(ITwinErrorIds.ResponseTooComplex, page.ErrorId);
+        using var fits = JsonBody.Read(Zeros(1_000), 1_003);
+        Assert.Equal(1_000, ((object?[])fits.ConvertUnwrapped(new ListFactory(), out _)!).Length);
+        using var fitting = Page.Read(Zeros(1_000), CredentialBoundary.ForApi(new Uri("https://api.example/")), 1_003);
+        Assert.Equal(1_000, fitting.ConvertItems(new ListFactory()).Count());
+    }
+
+    [Fact]
+    public void An_error_body_with_more_values_than_any_response_may_become_is_not_read_as_an_iTwin_error()
+    {
+        var result = Zeros(ConversionBudget.MaximumValues, 400, "\"error\":{\"code\":\"Specific\",\"message\":\"Not read.\"},");
+
+        var ex = ApiErrors.FromResponse(result);
+
+        Assert.Equal(ITwinErrorIds.HttpError, ex.ErrorId);
+        Assert.DoesNotContain("Not read.", ex.Message);
+    }
 }

@@ -75,6 +75,18 @@ public static class AdminEndpoints
             state.Faults.Arm(FaultInjector.Parse(body));
             return Results.Json(new { armed = state.Faults.Armed });
         });
+        // A raw listener answering every connection with these bytes (base64): see RawServer.
+        admin.MapPost("/_emulator/raw", (RawAnswer answer) =>
+        {
+            if (state.RawServers.Count >= 50) return Results.BadRequest(new { error = "At most 50 raw listeners." });
+            var raw = new RawServer(Convert.FromBase64String(answer.Base64));
+            state.RawServers.Enqueue(raw);
+            return Results.Json(new { uri = raw.Uri.ToString().TrimEnd('/') });
+        });
+        admin.MapGet("/_emulator/raw", () => Results.Json(state.RawServers.Select(r => new
+        {
+            uri = r.Uri.ToString().TrimEnd('/'), requests = r.Requests, heads = r.Heads.ToArray(),
+        }).ToArray()));
         admin.MapDelete("/_emulator/faults", () =>
         {
             state.Faults.Clear();
@@ -92,6 +104,7 @@ public static class AdminEndpoints
         token_lifetime_seconds = app.TokenLifetimeSeconds,
     };
 
+    public sealed record RawAnswer(string Base64);
     public sealed record ClockChange(double AdvanceSeconds = 0, bool? Freeze = null);
     public sealed record AppUpdate(string? ClientSecret, int? TokenLifetimeSeconds);
     public sealed record EmulatorSettings(int? TokenLifetimeSeconds, int? ITwinCount, int? LatencyMs = null, bool? EnforceMaxReturn = null);

@@ -225,5 +225,6 @@ public sealed class EmulatorHost : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         foreach (var part in _network) await part.DisposeAsync();
+        foreach (var raw in State.RawServers) await raw.DisposeAsync();
     }
 }

@@ -42,6 +42,8 @@ public sealed class EmulatorState
     public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; set; }
     /// <summary>The forward proxy, when --proxy is on.</summary>
     public ForwardProxy? Proxy { get; set; }
+    /// <summary>The raw listeners made at run time (POST /_emulator/raw); stopped with the emulator.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<RawServer> RawServers { get; } = new();
     public AppRegistry Apps { get; } = new();
     /// <summary>Token time: issuance and expiry checks (tests move it forward).</summary>
     public EmulatorClock Clock { get; } = new();

@@ -106,8 +106,14 @@ public sealed class EmulatorStats
         else Interlocked.Increment(ref _http1Requests);
     }
 
+    /// <summary>Request bodies read whole by the echo endpoint and by the refuse-stream fault: how
+    /// many times a request was delivered, whatever was answered.</summary>
+    private int _bodiesDelivered;
+    public void BodyDelivered() => Interlocked.Increment(ref _bodiesDelivered);
+
     public void Reset()
     {
+        Interlocked.Exchange(ref _bodiesDelivered, 0);
         Interlocked.Exchange(ref _tokenRequests, 0);
         Interlocked.Exchange(ref _tokensIssued, 0);
         Interlocked.Exchange(ref _apiRequests, 0);
@@ -143,6 +149,7 @@ public sealed class EmulatorStats
         apiInFlightPeak = Volatile.Read(ref _apiInFlightPeak),
         http1Requests = Volatile.Read(ref _http1Requests),
         http2Requests = Volatile.Read(ref _http2Requests),
+        bodiesDelivered = Volatile.Read(ref _bodiesDelivered),
         proxyRequests = ProxiedRequests?.ToArray() ?? Array.Empty<ProxiedRequest>(),
         foreignRequests = ForeignRequests.ToArray(),
         apiLog = withLog ? ApiLog.ToArray() : null,

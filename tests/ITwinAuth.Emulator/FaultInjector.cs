@@ -14,7 +14,8 @@ public sealed class FaultRule
     /// <summary>respond | delay | truncate | reset | foreign-next, and the hostile ones: endless (a body
     /// that never ends), oversized (Bytes bytes, declared), flood (Bytes bytes, not declared),
     /// gzip-bomb, bad-encoding (Encoding gzip or br over bytes that are not), abort (read the request,
-    /// then drop the connection without an answer).</summary>
+    /// then drop the connection without an answer), and the attack tests' pages (a listing that never
+    /// ends), json-big (a large valid JSON body) and refuse-stream (see AttackResponses).</summary>
     public string Action { get; set; } = "respond";
     public int Status { get; set; } = 503;
     /// <summary>Retry-After in seconds (the delta form).</summary>
@@ -38,6 +39,20 @@ public sealed class FaultRule
     public int Skip { get; set; }
     /// <summary>Chance (0..1) that a matching request is hit; seeded, so a run is repeatable.</summary>
     public double Probability { get; set; } = 1.0;
+    /// <summary>More response headers for respond (names and values as Kestrel allows them).</summary>
+    public Dictionary<string, string>? Headers { get; set; }
+    /// <summary>pages: the cycle's length (0: never cycles; 1: a page links to itself).</summary>
+    public int CycleLength { get; set; }
+    /// <summary>pages: items on each page (0: empty pages).</summary>
+    public int ItemsPerPage { get; set; }
+    /// <summary>pages: the collection's name (the array beside _links).</summary>
+    public string? CollectionName { get; set; }
+    /// <summary>pages: a new "#k" on every next link (the same page under another URI).</summary>
+    public bool FragmentLinks { get; set; }
+    /// <summary>pages: this many characters of padding in every next link's query.</summary>
+    public int LinkPadding { get; set; }
+    /// <summary>json-big: zeros ([0,0,...]), objects ([{},{},...]) or string ({"s":"777..."}).</summary>
+    public string Shape { get; set; } = "zeros";
     internal int Hits;
 }
 
@@ -124,6 +139,9 @@ public sealed class FaultInjector
             case "abort":
                 await HostileResponses.SendAsync(context, rule);
                 return;
+            case var attack when AttackResponses.Handles(attack):
+                await AttackResponses.SendAsync(context, rule, context.RequestServices.GetRequiredService<EmulatorState>().Stats);
+                return;
             default:
                 await RespondAsync(context, rule);
                 return;
@@ -143,6 +161,8 @@ public sealed class FaultInjector
             response.Headers.RetryAfter = rule.RetryAfterRaw;
         if (rule.Location is not null)
             response.Headers.Location = rule.Location;
+        if (rule.Headers is not null)
+            foreach (var (name, value) in rule.Headers) response.Headers[name] = value;
         if (rule.Status == 429)
         {
             // The platform's rate-limit headers (since 2024-11); the body is TooManyRequests unless the

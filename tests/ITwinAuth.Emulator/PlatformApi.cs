@@ -120,6 +120,7 @@ public static class PlatformApi
         {
             using var reader = new StreamReader(http.Request.Body);
             var body = await reader.ReadToEndAsync();
+            state.Stats.BodyDelivered();
             return Results.Json(new
             {
                 method = http.Request.Method,

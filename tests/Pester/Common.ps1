@@ -94,3 +94,24 @@ function Invoke-Hostless([Parameter(Mandatory)] [scriptblock] $ScriptBlock, [obj
     }
     finally { $ps.Dispose() }
 }
+
+# ITWINAUTH_UPDATE_DOCS=1: rewrites docs/RELIABILITY.md through -Change (its text in, the new text out),
+# holding the file exclusively meanwhile: Reliability.Tests.ps1 and Attack.Tests.ps1 each write their
+# own part of it, from two worker processes that may do so at the same moment.
+function Update-ReliabilityDoc([Parameter(Mandatory)] [scriptblock] $Change) {
+    $path = Join-Path $PSScriptRoot '../../docs/RELIABILITY.md'
+    $utf8 = [Text.UTF8Encoding]::new($false)
+    for ($attempt = 1; ; $attempt++) {
+        try { $file = [IO.File]::Open($path, 'Open', 'ReadWrite', 'None'); break }
+        catch [IO.IOException] { if ($attempt -ge 100) { throw }; [Threading.Thread]::Sleep(100) }
+    }
+    try {
+        $reader = [IO.StreamReader]::new($file, $utf8, $false, 4096, $true)
+        $rewritten = & $Change ($reader.ReadToEnd() -replace "`r`n", "`n")
+        $reader.Dispose()
+        $bytes = $utf8.GetBytes($rewritten)
+        $file.SetLength(0)
+        $file.Write($bytes, 0, $bytes.Length)
+    }
+    finally { $file.Dispose() }
+}

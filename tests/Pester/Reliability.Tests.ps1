@@ -573,6 +573,7 @@ Describe 'docs/RELIABILITY.md' -Tag Reliability {
         $text = ($lines -join "`n") + "`n"
         $rows.Count | Should -BeGreaterThan 50
         Set-Content -Path (Join-Path $env:ITWINAUTH_TEST_RESULTS "RELIABILITY-$env:ITWINAUTH_TEST_EDITION.md") -Value $text -NoNewline
-        if ($env:ITWINAUTH_UPDATE_DOCS -eq '1') { Set-Content -Path (Join-Path $PSScriptRoot '../../docs/RELIABILITY.md') -Value $text -NoNewline }
+        # The file's last section, the attacks, is Attack.Tests.ps1's: kept as it is.
+        if ($env:ITWINAUTH_UPDATE_DOCS -eq '1') { Update-ReliabilityDoc { param($Old) $text + $(if ($Old -match '(?s)\n(## Attacks \(issue 22\)\n.*)$') { "`n" + $Matches[1] }) } }
     }
 }

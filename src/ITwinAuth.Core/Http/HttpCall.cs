@@ -83,6 +83,9 @@ public sealed class HttpCall
     /// <summary>The most a buffered body may hold, counted after decompression.</summary>
     public long MaximumBodyBytes { get; set; }
 
+    /// <summary>The most JSON values one response (one page of a listing) may become: see <see cref="ConversionBudget"/>.</summary>
+    public int MaximumValues { get; set; } = ConversionBudget.MaximumValues;
+
     /// <summary>Treat as idempotent for retries even if the method is not (the token request is).</summary>
     public bool Idempotent { get; set; }
 

@@ -14,10 +14,12 @@ public sealed class Page : IDisposable
     private readonly JsonElement _items;
 
     private readonly string _target;
+    private readonly int _maximumValues;
 
-    private Page(JsonDocument document, string? collectionName, JsonElement items, Uri? next, string target)
+    private Page(JsonDocument document, string? collectionName, JsonElement items, Uri? next, string target, int maximumValues)
     {
         _target = target;
+        _maximumValues = maximumValues;
         _document = document;
         CollectionName = collectionName;
         _items = items;
@@ -32,14 +34,14 @@ public sealed class Page : IDisposable
     public int ItemCount => IsCollection ? _items.GetArrayLength() : 0;
 
     /// <summary>The whole body, made with <paramref name="factory"/>.</summary>
-    public object? ConvertBody(JsonValueFactory factory) => JsonValues.Convert(_document.RootElement, factory, new ConversionBudget(_target));
+    public object? ConvertBody(JsonValueFactory factory) => JsonValues.Convert(_document.RootElement, factory, new ConversionBudget(_target, _maximumValues));
 
     /// <summary>The collection's items after the first <paramref name="skip"/>, in order, each made
     /// with <paramref name="factory"/> when it is reached (skipped ones are never converted).</summary>
     public IEnumerable<object?> ConvertItems(JsonValueFactory factory, int skip = 0)
     {
         if (!IsCollection) yield break;
-        var budget = new ConversionBudget(_target);
+        var budget = new ConversionBudget(_target, _maximumValues);
         foreach (var item in _items.EnumerateArray())
             if (skip > 0) skip--; else yield return JsonValues.Convert(item, factory, budget);
     }
@@ -48,7 +50,7 @@ public sealed class Page : IDisposable
     public IEnumerable<string> RawItems(int skip = 0)
     {
         if (!IsCollection) yield break;
-        var budget = new ConversionBudget(_target);
+        var budget = new ConversionBudget(_target, _maximumValues);
         foreach (var item in _items.EnumerateArray())
         {
             if (skip > 0) { skip--; continue; }
@@ -59,15 +61,18 @@ public sealed class Page : IDisposable
 
     public void Dispose() => _document.Dispose();
 
-    public static Page Read(HttpResult result, CredentialBoundary boundary)
+    /// <param name="maximumValues">What the page may become (<see cref="HttpCall.MaximumValues"/>).</param>
+    public static Page Read(HttpResult result, CredentialBoundary boundary, int maximumValues = ConversionBudget.MaximumValues)
     {
-        var document = JsonRead.TryParse(result.Body) ?? throw ApiErrors.NotJson(result);
+        var document = JsonRead.TryParse(result.Body, maximumValues, out var tooComplex);
+        if (tooComplex) throw ConversionBudget.TooComplex(result.Target, maximumValues);
+        if (document is null) throw ApiErrors.NotJson(result);
         try
         {
             var root = document.RootElement;
             var isCollection = Envelope.TryGetCollection(root, out var name, out var items);
             var next = Envelope.NextHref(root) is { } href ? boundary.RequireNextLink(result, href) : null;
-            return new Page(document, isCollection ? name : null, isCollection ? items : root, next, result.Target);
+            return new Page(document, isCollection ? name : null, isCollection ? items : root, next, result.Target, maximumValues);
         }
         catch
         {

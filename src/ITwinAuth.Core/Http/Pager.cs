@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Security.Cryptography;
+using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -37,7 +39,7 @@ public sealed class Pager
     {
         var outcome = new PagingOutcome();
         var correlationId = Guid.NewGuid().ToString();
-        var visited = new HashSet<string>(StringComparer.Ordinal);
+        var visited = new HashSet<PageKey>();
         var emptyInARow = 0;
         ulong seen = 0;
         Uri? next = target;
@@ -60,7 +62,7 @@ public sealed class Pager
                     return outcome;
                 }
 
-                using var page = Page.Read(result, call.Boundary);
+                using var page = Page.Read(result, call.Boundary, call.MaximumValues);
                 if (!page.IsCollection)
                 {
                     await sink.WholeAsync(result).ConfigureAwait(false);
@@ -83,11 +85,11 @@ public sealed class Pager
                 if (writing) await sink.ItemsAsync(page, skipHere, takeHere, progress).ConfigureAwait(false);
 
                 if (outcome.Written >= _first && !_countAll) return outcome;
-                visited.Add(PageKey(next));
+                visited.Add(PageKey.Of(next));
                 next = page.Next;
                 if (next is not null)
                 {
-                    if (visited.Contains(PageKey(next))) throw Cycle(call, next, outcome);
+                    if (visited.Contains(PageKey.Of(next))) throw Cycle(call, next, outcome);
                     emptyInARow = page.ItemCount == 0 ? emptyInARow + 1 : 0;
                     if (emptyInARow >= MaximumEmptyPagesInARow) throw Stalled(call, outcome);
                     log.Verbose(outcome.Written >= _first ? $"{progress}; counting the rest ({seen} so far)." : $"{progress}; following the next link.");
@@ -106,8 +108,34 @@ public sealed class Pager
         }
     }
 
-    /// <summary>What is sent for a link: a #fragment never reaches the server, so links that differ only there are one page.</summary>
-    private static string PageKey(Uri link) => link.GetLeftPart(UriPartial.Query);
+    /// <summary>
+    /// A page as the cycle check remembers it: what is sent for its link (a #fragment never reaches the
+    /// server, so links that differ only there are one page), as 16 bytes of its SHA-256. A server
+    /// chooses the links' length (up to about 64 K characters each), so the links themselves are not
+    /// kept: an endless listing costs the same few bytes a page until its deadline, however long they are.
+    /// </summary>
+    private readonly struct PageKey : IEquatable<PageKey>
+    {
+        private readonly ulong _high;
+        private readonly ulong _low;
+
+        private PageKey(ulong high, ulong low)
+        {
+            _high = high;
+            _low = low;
+        }
+
+        public static PageKey Of(Uri link)
+        {
+            using var sha = SHA256.Create();
+            var digest = sha.ComputeHash(Encoding.UTF8.GetBytes(link.GetLeftPart(UriPartial.Query)));
+            return new PageKey(BitConverter.ToUInt64(digest, 0), BitConverter.ToUInt64(digest, 8));
+        }
+
+        public bool Equals(PageKey other) => _high == other._high && _low == other._low;
+        public override bool Equals(object? obj) => obj is PageKey other && Equals(other);
+        public override int GetHashCode() => _low.GetHashCode();
+    }
 
     private static ITwinAuthException Cycle(HttpCall call, Uri next, PagingOutcome outcome) =>
         new(ITwinErrorIds.PagingCycle, ITwinErrorCategory.InvalidResult,

@@ -10,15 +10,28 @@ internal static class JsonRead
 {
     private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    /// <summary>The body as a JSON document, or null when it is not JSON. JSON must be valid UTF-8
-    /// (RFC 8259): the parser would accept bad bytes inside strings and fail only when one is read.</summary>
-    public static JsonDocument? TryParse(byte[] body)
+    public const int MaximumDepth = 256;
+
+    /// <summary>The body as a JSON document, or null when it is not JSON or holds more values than any
+    /// response may become (<see cref="ConversionBudget"/>).</summary>
+    public static JsonDocument? TryParse(byte[] body) => TryParse(body, ConversionBudget.MaximumValues, out _);
+
+    /// <summary>The body as a JSON document, or null: when it is not JSON (which must be valid UTF-8, RFC 8259:
+    /// the parser would accept bad bytes inside strings and fail only when one is read), or when it holds
+    /// more than <paramref name="maximumValues"/> values (<paramref name="tooComplex"/>), which is never parsed.</summary>
+    public static JsonDocument? TryParse(byte[] body, int maximumValues, out bool tooComplex)
     {
+        tooComplex = false;
         if (body.Length == 0) return null;
         try
         {
             StrictUtf8.GetCharCount(body);
-            return JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 256 });
+            if (ConversionBudget.CountValues(body, maximumValues) > maximumValues)
+            {
+                tooComplex = true;
+                return null;
+            }
+            return JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = MaximumDepth });
         }
         catch (Exception ex) when (ex is JsonException or System.Text.DecoderFallbackException)
         {

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Numerics;
@@ -24,20 +25,31 @@ public abstract class JsonValueFactory
 
 /// <summary>
 /// How many JSON values one response may become. A body within its byte limit can still hold
-/// millions of tiny values ("[0,0,0,...]"), each of which costs far more as an object than as a
-/// byte; past this budget the conversion stops with <see cref="ITwinErrorIds.ResponseTooComplex"/>,
-/// so memory stays a small multiple of the body limit. A page of 1,000 iTwins is about 30,000 values.
+/// millions of tiny values ("[0,0,0,...]", "[{},{},...]"), each of which costs far more as an object
+/// than as a byte (an empty PSCustomObject about 330 bytes); past this budget the conversion stops with
+/// <see cref="ITwinErrorIds.ResponseTooComplex"/>, so memory stays a small multiple of the body limit.
+/// The requests of a fan-out hold their results at once, so they share a budget as their bodies share
+/// theirs (<see cref="HttpCall.FanOutBodyBudget"/>). A page of 1,000 iTwins is about 30,000 values.
 /// </summary>
 public sealed class ConversionBudget
 {
     public const int MaximumValues = 1_000_000;
 
+    /// <summary>What the requests of a fan-out (-ThrottleLimit N) may convert together: each gets this
+    /// divided by N, and never more than <see cref="MaximumValues"/> (62,500 each at the most, 64).</summary>
+    public const int FanOutValues = 4_000_000;
+
+    /// <summary>The budget of one of <paramref name="concurrent"/> requests under way at once.</summary>
+    public static int MaximumFor(int concurrent) => Math.Min(MaximumValues, FanOutValues / Math.Max(1, concurrent));
+
     private readonly string _target;
+    private readonly int _maximum;
     private int _left;
 
     public ConversionBudget(string target, int maximum = MaximumValues)
     {
         _target = target;
+        _maximum = maximum;
         _left = maximum;
     }
 
@@ -45,10 +57,38 @@ public sealed class ConversionBudget
     public void Spend()
     {
         if (--_left >= 0) return;
-        throw new ITwinAuthException(ITwinErrorIds.ResponseTooComplex, ITwinErrorCategory.LimitsExceeded,
-            $"{_target} answered with more than {MaximumValues:N0} JSON values in one response, more than ITwinAuth turns into objects at once. " +
-            "Use -Raw for the text, -OutFile to save it, or a smaller page ($top).", _target);
+        throw TooComplex(_target, _maximum);
     }
+
+    /// <summary>
+    /// How many JSON values <paramref name="utf8"/> holds, counted without building anything and no further
+    /// than <paramref name="maximum"/> + 1. A parsed document costs 12 bytes a value before any conversion
+    /// (six times a body of "[0,0,...]"), so a body past its budget is refused by this count, never parsed.
+    /// Bytes that are not JSON count as far as they go: the parser says what they are.
+    /// </summary>
+    public static int CountValues(byte[] utf8, int maximum)
+    {
+        var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = JsonRead.MaximumDepth });
+        var count = 0;
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.PropertyName or JsonTokenType.EndObject or JsonTokenType.EndArray or JsonTokenType.Comment) continue;
+                if (++count > maximum) break;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        return count;
+    }
+
+    public static ITwinAuthException TooComplex(string target, int maximum) =>
+        new(ITwinErrorIds.ResponseTooComplex, ITwinErrorCategory.LimitsExceeded,
+            $"{target} answered with more than {maximum:N0} JSON values in one response, more than ITwinAuth turns into objects at once" +
+            (maximum < MaximumValues ? $" (the requests of a -ThrottleLimit fan-out share {FanOutValues:N0}: a lower -ThrottleLimit gives each more)" : string.Empty) +
+            ". Use -Raw for the text, -OutFile to save it, or a smaller page ($top).", target);
 }
 
 /// <summary>The one place JSON values become .NET values, within a <see cref="ConversionBudget"/>.</summary>

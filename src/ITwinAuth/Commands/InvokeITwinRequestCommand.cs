@@ -124,6 +124,7 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
     private IDictionary<string, string>? _headers;
     private string? _outFile;
     private long _bodyLimit;
+    private int _valueLimit = ConversionBudget.MaximumValues;
 
     protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
     {
@@ -144,6 +145,8 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
         ApiClient.AcceptFor(ApiVersion);
         // A fan-out shares one default budget; a limit the caller gives is the caller's.
         _bodyLimit = MyInvocation.BoundParameters.ContainsKey(nameof(MaximumResponseSize)) ? MaximumResponseSize : HttpCall.DefaultApiBodyLimitFor(ThrottleLimit);
+        // Its results are held at once too: the JSON values they may become are shared the same way.
+        _valueLimit = ConversionBudget.MaximumFor(ThrottleLimit);
         _tokens = ResolveTokens();
         return Task.CompletedTask;
     }
@@ -245,6 +248,7 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
         call.AttemptTimeout = TimeSpan.FromSeconds(TimeoutSec);
         call.Deadline = TimeSpan.FromSeconds(TotalTimeoutSec);
         call.MaximumBodyBytes = _bodyLimit;
+        call.MaximumValues = _valueLimit;
         call.Content = content;
         if (_headers is not null)
             foreach (var header in _headers) call.CallerHeaders[header.Key] = header.Value;
@@ -272,7 +276,7 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
             output.Post(() => WriteObject(text));
             return;
         }
-        using var body = JsonBody.Read(result);
+        using var body = JsonBody.Read(result, _valueLimit);
         var enumerate = body.IsArray;
         var value = Unwrap ? TypedResults.ConvertUnwrapped(body, Factory, out enumerate) : TypedResults.Convert(body, Factory);
         // Posted, not awaited: nothing follows, so the pipeline need not confirm it.
@@ -352,7 +356,7 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
     private object? ConvertWhole(HttpResult result)
     {
         if (!LooksLikeJson(result)) return Encoding.UTF8.GetString(result.Body);
-        using var body = JsonBody.Read(result);
+        using var body = JsonBody.Read(result, _valueLimit);
         return TypedResults.Convert(body, Factory);
     }
 

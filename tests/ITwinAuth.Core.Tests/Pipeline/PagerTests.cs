@@ -214,3 +214,73 @@ public sealed class PagerTests : PolicyTestBase
         Assert.Equal(new[] { "{\"id\":\"itwins-1\"}", "{\"id\":\"itwins-2\"}" }, _sink.Items); // nothing of the foreign page
     }
 }
+
+// Measures the managed heap, so nothing else may run beside it.
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class HeapMeasurementCollection
+{
+    public const string Name = "Heap measurements";
+}
+
+/// <summary>What a listing keeps while it pages: no more for long next links than for short ones.</summary>
+[Collection(HeapMeasurementCollection.Name)]
+public sealed class PagerMemoryTests
+{
+    private const int LinkLength = 60_000;
+
+    /// <summary>Page n links to page n + 1 through a link of <see cref="LinkLength"/> characters; nothing is kept.</summary>
+    private sealed class EndlessLongLinks : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var page = int.Parse(request.RequestUri!.AbsolutePath.TrimStart('/').Substring(1), System.Globalization.CultureInfo.InvariantCulture);
+            var next = $"https://api.bentley.com/p{page + 1}?pad={new string('p', LinkLength)}";
+            var json = JsonSerializer.Serialize(new { iTwins = new[] { new { id = $"p{page}" } }, _links = new { next = new { href = next } } });
+            return Task.FromResult(FakeServer.Response(HttpStatusCode.OK, json));
+        }
+    }
+
+    private sealed class Enough : Exception { }
+
+    /// <summary>Takes the heap's size after the 100th page and after the 1,000th, then stops the listing.</summary>
+    private sealed class HeapSink : IPageSink
+    {
+        private int _pages;
+        public long At100 { get; private set; }
+        public long At1000 { get; private set; }
+
+        public Task ResponseAsync(HttpResult result) => Task.CompletedTask;
+        public Task WholeAsync(HttpResult result) => Task.CompletedTask;
+
+        public Task ItemsAsync(Page page, int skip, int take, string progress)
+        {
+            switch (++_pages)
+            {
+                case 100:
+                    At100 = GC.GetTotalMemory(forceFullCollection: true);
+                    break;
+                case 1000:
+                    At1000 = GC.GetTotalMemory(forceFullCollection: true);
+                    throw new Enough();
+            }
+            return Task.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public async Task The_pages_a_listing_remembers_for_its_cycle_check_cost_the_same_whatever_the_length_of_their_links()
+    {
+        // A server can make every next link as long as a URI may be (about 64 K characters) and the listing
+        // endless: what the pager remembers of 900 such pages must not hold their links (900 x 120 KB).
+        var time = new FakeTime();
+        using var context = new ClientContext(time, new EndlessLongLinks());
+        var tokens = new FakeTokens(new Uri("https://api.bentley.com/"), time);
+        var sink = new HeapSink();
+
+        await Assert.ThrowsAsync<Enough>(() => new Pager(0, ulong.MaxValue).RunAsync(context,
+            uri => ApiClient.NewCall(HttpMethod.Get, uri, tokens, null, null), new Uri("https://api.bentley.com/p1"), false, sink, NullLogSink.Instance, default));
+
+        var grown = sink.At1000 - sink.At100;
+        Assert.True(grown < 8L << 20, $"The heap grew by {grown / (1 << 20)} MiB over 900 pages with next links of {LinkLength:N0} characters.");
+    }
+}
