@@ -42,6 +42,7 @@ public static class ServerText
     {
         if (string.IsNullOrEmpty(text)) return string.Empty;
         var source = text!;
+        if (source.Length <= maximum && IsClean(source)) return source;
         if (source.IndexOf('@') >= 0) source = UserInfo.Replace(source, "***@");
         // A text that will be cut keeps room for the "... (N more characters)" mark: the whole stays within maximum.
         var room = source.Length <= maximum ? maximum : Math.Max(0, maximum - MarkLength(source.Length));

@@ -31,8 +31,10 @@ internal static class BodyReader
         else
             body = await BufferAsync(call, hop, response, cancellationToken).ConfigureAwait(false);
 
+        // A success asks for no wait: its Retry-After (if any) is not read.
+        var retryAfter = response.IsSuccessStatusCode ? null : RetryAfterHeader.From(response, message.Clock).Delay;
         return new HttpResult(hop.Method, hop.Uri, response, ServerText.Line(response.ReasonPhrase, 100), body,
-            call.CorrelationId, RetryAfterHeader.From(response, message.Clock).Delay);
+            call.CorrelationId, retryAfter);
     }
 
     private static async Task<byte[]> BufferAsync(HttpCall call, Hop hop, HttpResponseMessage response, CancellationToken cancellationToken)
