@@ -59,7 +59,7 @@ public static class ITwinErrorIds
     public const string InvalidPath = "InvalidPath";
     public const string OutFileFailed = "OutFileFailed";
 
-    /// <summary>A success body of the wrong shape (no 'user' object where one is promised).</summary>
+    /// <summary>An answer that breaks HTTP itself (a protocol violation, headers over the handler's limits): not retried.</summary>
     public const string ResponseInvalid = "ResponseInvalid";
 
     // Paging

@@ -89,7 +89,7 @@ public sealed class CredentialBoundary
                 "-Uri names a user and password in the address (user:password@host); ITwinAuth sends only its token, so it refuses them.", "Uri");
         if (Admits(target)) return target;
         throw new ITwinAuthException(ITwinErrorIds.ForeignHostRefused, ITwinErrorCategory.SecurityError,
-            $"{OriginOf(target)} is not the connection's API host ({OriginOf(Origin)}); " +
+            $"{OriginOf(target)} is not the API host the token is for ({OriginOf(Origin)}); " +
             "ITwinAuth sends the token only there. Use -Path, or sign in with -ApiBaseUri for that host.",
             target.GetLeftPart(UriPartial.Path));
     }

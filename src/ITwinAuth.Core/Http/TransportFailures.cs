@@ -24,7 +24,7 @@ internal static class TransportFailures
 
     private static string Remedy(HttpCall call) => call.Kind == CallKind.Identity
         ? "Check -Authority (or -Environment) and the network."
-        : "Check the connection's API host (-ApiBaseUri or -Environment of Get-ITwinServiceToken) and the network.";
+        : "Check the API host (the connection's, from -ApiBaseUri or -Environment of Connect-ITwin, or a -Token's) and the network.";
 
     /// <summary>The proxy refused or failed the request: its credentials are missing or wrong, or it cannot reach the host.</summary>
     public static ITwinAuthException ProxyRefused(Hop hop, string what) =>

@@ -12,8 +12,8 @@ namespace ITwinAuth.Api;
 /// <c>TypeNames.Insert</c> copies the object's type-name list and rebuilds its key each time; PowerShell
 /// itself gives objects of one type one shared, read-only list, which it copies only when someone
 /// changes it. This does the same through the internal <c>PSObject.InternalTypeNames</c>: the one
-/// place that does. If that member is missing, or the stamp does not read back as expected when the
-/// module loads, every item gets <c>TypeNames.Insert</c> instead (the same result, a little slower).
+/// place that does. If that member is missing, or the stamp does not read back as expected when it is
+/// first used, every item gets <c>TypeNames.Insert</c> instead (the same result, a little slower).
 /// </summary>
 internal static class TypeNameStamp
 {

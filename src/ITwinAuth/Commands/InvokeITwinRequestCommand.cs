@@ -19,7 +19,7 @@ namespace ITwinAuth.Commands;
 /// <summary>
 /// Calls any iTwin Platform API with the current connection's token: version and Prefer headers,
 /// JSON in and out, paging with -All (streamed, page by page), retries, and error records built from
-/// the iTwin error body. The token goes only to the connection's API host.
+/// the iTwin error body. The token goes only to the API host it is for (the connection's, or a -Token's own).
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "ITwinRequest", HelpUri = "https://github.com/itwinauth/ITwinAuth/blob/main/docs/Invoke-ITwinRequest.md", DefaultParameterSetName = CurrentSet, SupportsShouldProcess = true,
     ConfirmImpact = ConfirmImpact.Medium, SupportsPaging = true)]

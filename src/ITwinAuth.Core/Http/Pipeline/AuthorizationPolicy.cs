@@ -13,7 +13,7 @@ internal sealed class AuthorizationPolicy : HttpPipelinePolicy
             if (message.Hop.CarriesCredentials)
                 message.Token = await tokens.GetTokenAsync(false, message.Deadline.Token).ConfigureAwait(false);
             else
-                message.Log.Verbose($"{message.Hop.Describe()}: not the connection's API host, so no Authorization header, -Headers or body is sent.");
+                message.Log.Verbose($"{message.Hop.Describe()}: not the API host the token is for, so no Authorization header, -Headers or body is sent.");
         }
         await next.SendAsync(message).ConfigureAwait(false);
     }
