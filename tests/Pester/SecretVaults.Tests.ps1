@@ -1,7 +1,7 @@
 # Issues 13 and 22: the vault source against the real Microsoft.PowerShell.SecretManagement and
 # SecretStore. Every test (a table of cases: one for the table) runs in a child pwsh with its own HOME
 # (tests/Vaults/VaultTests.psm1), so its vault registry and SecretStore are its own; TestFileVault (tests/Vaults) is a script extension
-# vault that logs every call and can fail or hang. Without the real modules every test here is
+# vault that logs every call and can fail or hang. Tagged CoreOnly (docs/EDITIONS.md says why). Without the real modules every test here is
 # reported as skipped, with the reason; build.ps1 says on the console whether it found them.
 # Tests that need no vault are in Secrets.Tests.ps1.
 BeforeAll {
@@ -29,7 +29,7 @@ AfterAll {
     if ($emulator) { Stop-ITwinEmulator -Emulator $emulator }
 }
 
-Describe 'A secret in a real vault' -Tag Secrets, Vaults {
+Describe 'A secret in a real vault' -Tag CoreOnly, Secrets, Vaults {
     BeforeEach { if ($realSkip) { Set-ItResult -Skipped -Because $realSkip } }
 
     It 'reads a PSCredential (user name = client id), the recommended form' {
@@ -104,7 +104,7 @@ Write-Result @{ Email = (Get-ITwinMe).Email }
     }
 }
 
-Describe 'Vault failures are clear error records, never prompts' -Tag Secrets, Vaults {
+Describe 'Vault failures are clear error records, never prompts' -Tag CoreOnly, Secrets, Vaults {
     BeforeAll {
         # The table's cases are read in one child with its own HOME ('no vault at all' before the store
         # is registered), each after $Error.Clear(), each with its own secret.
@@ -194,7 +194,7 @@ Write-Result @{ Failure = Get-Failure { Get-ITwinServiceToken -Vault Asking -Sec
     }
 }
 
-Describe 'Issue 13 against the real modules: one read of one vault, errors by id, renewal of the whole app' -Tag Secrets, Vaults, Issue13 {
+Describe 'Issue 13 against the real modules: one read of one vault, errors by id, renewal of the whole app' -Tag CoreOnly, Secrets, Vaults, Issue13 {
     BeforeEach { if ($realSkip) { Set-ItResult -Skipped -Because $realSkip } }
 
     It 'findings 1, 6 and 7: one read of the vault that holds the secret, at sign-in, on a cache hit and at renewal; a locked or offline other vault is not touched' {
@@ -343,7 +343,7 @@ Write-Result @{
     }
 }
 
-Describe 'What a vault returns is checked before use' -Tag Secrets, Vaults {
+Describe 'What a vault returns is checked before use' -Tag CoreOnly, Secrets, Vaults {
     BeforeEach { if ($realSkip) { Set-ItResult -Skipped -Because $realSkip } }
 
     It 'a Hashtable or metadata value that is not text is SecretTypeNotSupported, naming the key; it never signs in as System.Collections.Hashtable' {
@@ -423,7 +423,7 @@ Write-Result @{
     }
 }
 
-Describe 'Secrets and tokens never leak from the vault source' -Tag Secrets, Vaults, Leak {
+Describe 'Secrets and tokens never leak from the vault source' -Tag CoreOnly, Secrets, Vaults, Leak {
     BeforeEach { if ($realSkip) { Set-ItResult -Skipped -Because $realSkip } }
 
     It 'appear in no stream, $Error, transcript, view or message across every vault read and vault failure' {
@@ -497,7 +497,7 @@ Write-Result @{
     }
 }
 
-Describe 'A vault that hangs' -Tag Secrets, Vaults, Hang {
+Describe 'A vault that hangs' -Tag CoreOnly, Secrets, Vaults, Hang {
     BeforeEach { if ($realSkip) { Set-ItResult -Skipped -Because $realSkip } }
 
     # The module's own deadline is SecretManagementClient.ReadDeadline (30 s). These tests give the
