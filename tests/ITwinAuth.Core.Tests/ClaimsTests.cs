@@ -68,4 +68,14 @@ public sealed class ServerTextTests
         Assert.DoesNotContain("P4ss", text, StringComparison.Ordinal);
         Assert.All(text, c => Assert.False(c < ' ' || (c >= '\u007f' && c <= '\u009f') || c == '\u202e', $"U+{(int)c:X4}"));
     }
+
+    [Fact]
+    public void Unicode_line_and_paragraph_separators_do_not_reach_a_line()
+    {
+        // U+2028 and U+2029 end a line where Unicode line breaking applies (editors showing a transcript, JSON
+        // viewers), as NEL (U+0085, C1) does; a server's text must not start a line of its own.
+        var text = ServerText.Line("Not found.\u2028WARNING: run Remove-Item ~ -Recurse\u2029", 500);
+        Assert.Equal("Not found.?WARNING: run Remove-Item ~ -Recurse?", text);
+        Assert.DoesNotContain('\u2028', ServerText.Block("a\u2028b\nc"));
+    }
 }

@@ -43,7 +43,14 @@ public sealed class ParserFuzzTests
                      new string('[', 5000) + new string(']', 5000), "{\"expires_in\":1e999,\"access_token\":\"a\"}",
                      "{\"access_token\":\"a\",\"expires_in\":-5}", "{\"token_endpoint\":\"javascript:alert(1)\"}",
                      "{\"iTwins\":[1e999, -0.0, 1e-999, 18446744073709551616],\"_links\":{\"next\":{\"href\":\"::::\"}}}",
-                     "{\"_links\":{\"next\":{\"href\":\"//evil.example/x\"}},\"items\":[]}", "\uFEFF{}" })
+                     "{\"_links\":{\"next\":{\"href\":\"//evil.example/x\"}},\"items\":[]}", "\uFEFF{}",
+                     // Escaped lone surrogates: valid JSON syntax, but no .NET string (GetString throws).
+                     "{\"access_token\":\"a\\ud800\",\"token_type\":\"Bearer\",\"expires_in\":3600}",
+                     "{\"access_token\":\"a\",\"token_type\":\"Bearer\\udc00\",\"expires_in\":3600,\"scope\":\"\\udfff\"}",
+                     "{\"error\":\"invalid_client\\ud800\",\"error_description\":\"x\\udc00\"}",
+                     "{\"error\":{\"code\":\"\\udc00\",\"message\":\"m\\ud800\",\"details\":[{\"code\":\"\\ud800\"}]}}",
+                     "{\"token_endpoint\":\"https://ims.example/\\ud800\"}", "{\"user\":{\"id\":\"\\ud800\",\"email\":\"\\udc00\"}}",
+                     "{\"it\\ud800\":[{\"\\udc00\":1}],\"_links\":{\"next\":{\"href\":\"https://api.example/\\ud800\"}}}" })
             yield return Encoding.UTF8.GetBytes(special);
         yield return new byte[] { 0xFF, 0xFE, 0x7B, 0x7D };
         yield return new byte[] { 0x7B, 0x22, 0xC3, 0x28, 0x22, 0x3A, 0x31, 0x7D };
@@ -192,6 +199,51 @@ public sealed class JsonValueTests
         using var body = JsonBody.Read(result);
         var values = (object?[])body.Convert(new ListFactory())!;
         Assert.IsType(expected, values[0]);
+    }
+
+    private static HttpResult Json(string json, int status = 200) =>
+        new(HttpMethod.Get, new Uri("https://api.example/x"), (System.Net.HttpStatusCode)status, "OK",
+            new Dictionary<string, string[]>(), "application/json", Encoding.UTF8.GetBytes(json));
+
+    [Theory]
+    [InlineData("{\"a\":\"x\\ud800\"}")]
+    [InlineData("{\"a\":\"\\udc00x\"}")]
+    [InlineData("{\"\\ud800\":1}")]
+    [InlineData("{\"iTwins\":[{\"id\":\"\\udbff\\ud800\"}],\"_links\":{}}")]
+    public void A_string_with_an_escaped_lone_surrogate_is_not_JSON(string json)
+    {
+        // RFC 8259 leaves such strings unpredictable and I-JSON (RFC 7493) forbids them; .NET cannot make
+        // them a string (InvalidOperationException), so they are refused as the body is read, like bad UTF-8.
+        Assert.Null(JsonRead.TryParse(Encoding.UTF8.GetBytes(json)));
+        Assert.Equal(ITwinErrorIds.ResponseNotJson, Assert.Throws<ITwinAuthException>(() => JsonBody.Read(Json(json))).ErrorId);
+        Assert.Equal(ITwinErrorIds.ResponseNotJson,
+            Assert.Throws<ITwinAuthException>(() => Page.Read(Json(json), CredentialBoundary.ForApi(new Uri("https://api.example/")))).ErrorId);
+        Assert.Equal(ITwinErrorIds.HttpError, ApiErrors.FromResponse(Json("{\"error\":{\"code\":\"\\ud800\",\"message\":\"m\"}}", 400)).ErrorId);
+    }
+
+    [Fact]
+    public void Escaped_surrogate_pairs_and_an_escaped_backslash_before_u_are_read()
+    {
+        using var body = JsonBody.Read(Json("[\"\\ud83d\\ude00\",\"\\\\ud800\"]"));
+        Assert.Equal(new object?[] { "\ud83d\ude00", "\\ud800" }, (object?[])body.Convert(new ListFactory())!);
+    }
+
+    [Fact]
+    public void An_integer_of_more_digits_than_any_quantity_is_kept_as_its_text()
+    {
+        // BigInteger's parse and print grow faster than the digits: a 16 MB body of one integer took 30 s to
+        // convert (and its display far longer), within every limit. 1,000 digits stay a BigInteger.
+        var thousand = "9" + new string('0', 999);
+        using var fits = JsonBody.Read(Json("[" + thousand + "]"));
+        Assert.Equal(System.Numerics.BigInteger.Parse(thousand), ((object?[])fits.Convert(new ListFactory())!)[0]);
+
+        var huge = new string('9', 1_000_000);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using var body = JsonBody.Read(Json("[" + huge + ",-" + "1" + new string('0', 1000) + "]"));
+        var values = (object?[])body.Convert(new ListFactory())!;
+        Assert.Equal(huge, Assert.IsType<string>(values[0])); // IsType first: printing the BigInteger would take long
+        Assert.Equal("-1" + new string('0', 1000), Assert.IsType<string>(values[1]));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"{watch.Elapsed.TotalSeconds:N1} s");
     }
 
     [Theory]

@@ -162,4 +162,30 @@ public sealed class SettingsResolverTests
         var insecure = Assert.Throws<ITwinAuthException>(() => SettingsResolver.ApiBaseForToken("http://api.example", token.For(qa)));
         Assert.Equal(ITwinErrorIds.InsecureUri, insecure.ErrorId);
     }
+
+    [Theory]
+    [InlineData("https://user:Pw-4711@other.example/api")]
+    [InlineData("http://user:Pw-4711@127.0.0.1:5000/")]
+    [InlineData("https://Pw-4711@other.example/")]
+    public void An_API_or_authority_with_a_user_and_password_in_it_is_refused_without_showing_them(string text)
+    {
+        // ITwinAuth sends only its token or its client secret: a user:password@ in a host would be kept on the
+        // connection and the token (Get-ITwinConnection shows it) for a host no request may then reach.
+        var source = new StaticCredentialSource("service-t", SecretText.ToSecureString("s"), CredentialSourceKind.Direct);
+        var qa = new ServiceConnection("service-t", ITwinEndpoints.AuthorityFor(ITwinEnvironment.QA), ITwinEndpoints.ApiBaseFor(ITwinEnvironment.QA),
+            new[] { "itwin-platform" }, source, ITwinEnvironment.QA, null);
+        var cached = new TokenCache(Clock.System).KeyFor(qa.Settings.Authority, new ServiceCredential("service-t", SecretText.ToSecureString("s")), qa.Settings.Scopes);
+        var token = new ITwinAccessToken(SecretText.ToSecureString("t"), "Bearer", TimeSpan.FromHours(1), DateTimeOffset.UtcNow, Clock.System.Now,
+            new[] { "itwin-platform" }, "service-t", qa.Settings.Authority, cached, fromCache: false, Clock.System).For(qa);
+
+        foreach (var refusal in new[]
+                 {
+                     Assert.Throws<ITwinAuthException>(() => SettingsResolver.ApiBaseForToken(text, token)),
+                     Assert.Throws<ITwinAuthException>(() => CredentialBoundary.RequireUsable(text, "Authority")),
+                 })
+        {
+            Assert.Equal(ITwinErrorIds.InvalidUri, refusal.ErrorId);
+            Assert.DoesNotContain("Pw-4711", refusal.Message, StringComparison.Ordinal);
+        }
+    }
 }

@@ -7,7 +7,7 @@ namespace ITwinAuth.Core;
 /// <summary>
 /// Text from elsewhere (a server's error body, a header, a vault, .NET's own message about a socket
 /// or a proxy) made safe before the user sees it: no control character reaches the terminal (C0 but
-/// tab, DEL, C1, so no escape sequence, bell, backspace or forged line), no credential in a URI
+/// tab, DEL, C1, U+2028 and U+2029, so no escape sequence, bell, backspace or forged line), no credential in a URI
 /// (user:password@) survives, and the text is cut to an excerpt. The one rule for every message,
 /// error record, verbose line, warning and progress text the module writes.
 /// </summary>
@@ -63,8 +63,9 @@ public static class ServerText
     private static int MarkLength(int length) => $"... ({length} more characters)".Length;
 
     /// <summary>C0 (tab included: a terminal may expand it oddly inside a one-line field), DEL, C1,
-    /// and the bidirectional overrides that can make a line read differently than it is.</summary>
+    /// the line and paragraph separators (U+2028, U+2029: a line break wherever Unicode's line breaking
+    /// applies, as NEL is), and the bidirectional overrides that can make a line read differently than it is.</summary>
     private static bool IsControl(char c) =>
-        c < ' ' || c == '\x7f' || (c >= '\x80' && c <= '\x9f') ||
+        c < ' ' || c == '\x7f' || (c >= '\x80' && c <= '\x9f') || c is '\u2028' or '\u2029' ||
         (c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069');
 }

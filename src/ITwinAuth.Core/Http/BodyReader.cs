@@ -40,7 +40,8 @@ internal static class BodyReader
     private static async Task<byte[]> BufferAsync(HttpCall call, Hop hop, HttpResponseMessage response, CancellationToken cancellationToken)
     {
         RequireDecoded(hop, response);
-        var limit = call.MaximumBodyBytes;
+        // No byte array holds more than BodyBuffer.MaximumArray, whatever -MaximumResponseSize allows.
+        var limit = Math.Min(call.MaximumBodyBytes, BodyBuffer.MaximumArray);
         var declared = response.Content.Headers.ContentLength;
         if (declared > limit)
             throw TooLarge(call, hop, limit, $"it declared {Size(declared.Value)}");
@@ -57,18 +58,29 @@ internal static class BodyReader
 
     /// <summary>
     /// The body in memory. Sized by the declared length when there is one, so a body that keeps its
-    /// word is read into one array of its size and returned without a copy; the declared length is
-    /// only a hint: the limit, checked before every write, is what bounds it.
+    /// word ends in one array of its size, returned without a copy. The declared length is only a
+    /// hint: before its bytes arrive it is taken at its word up to <see cref="TrustedDeclaredLength"/>
+    /// (a server that declares the limit and sends a few bytes must not make every request of a fan-out
+    /// allocate the limit), the array then grows by doubling, never past the declared length while the
+    /// body keeps to it, and the limit, checked before every write, is what bounds it.
     /// </summary>
     private sealed class BodyBuffer
     {
+        /// <summary>The most bytes one array holds (.NET's Array.MaxLength for bytes, which netstandard2.0 lacks).</summary>
+        public const int MaximumArray = 0x7FFFFFC7;
+
+        /// <summary>The most a declared length allocates before any of its bytes arrived.</summary>
+        private const int TrustedDeclaredLength = 1 << 20;
+
         private readonly long _limit;
+        private readonly long _declared;
         private byte[] _bytes;
 
         public BodyBuffer(long declared, long limit)
         {
-            _limit = Math.Min(limit, int.MaxValue);
-            _bytes = declared > 0 ? new byte[declared] : Array.Empty<byte>();
+            _limit = Math.Min(limit, MaximumArray);
+            _declared = declared;
+            _bytes = declared > 0 ? new byte[Math.Min(declared, TrustedDeclaredLength)] : Array.Empty<byte>();
         }
 
         public long Length { get; private set; }
@@ -77,7 +89,11 @@ internal static class BodyReader
         {
             var needed = Length + count;
             if (needed > _bytes.Length)
-                Array.Resize(ref _bytes, (int)Math.Min(Math.Max(needed, 2L * _bytes.Length), _limit));
+            {
+                var size = Math.Max(needed, 2L * _bytes.Length);
+                if (needed <= _declared) size = Math.Min(size, _declared);
+                Array.Resize(ref _bytes, (int)Math.Min(size, _limit));
+            }
             Buffer.BlockCopy(chunk, 0, _bytes, (int)Length, count);
             Length = needed;
         }

@@ -129,13 +129,19 @@ public sealed class CredentialBoundary
             documentUri.ToString());
     }
 
-    /// <summary>A host the user gives (-Authority, -ApiBaseUri): absolute, http(s), and secure.</summary>
+    /// <summary>A host the user gives (-Authority, -ApiBaseUri): absolute, http(s), secure, and without a
+    /// user:password@ (ITwinAuth sends only its client secret or token; one kept in the host would be shown
+    /// with the connection and the token, and no request could reach a host that has one).</summary>
     public static Uri RequireUsable(string? text, string parameterName)
     {
         if (string.IsNullOrWhiteSpace(text) || !Uri.TryCreate(text!.Trim(), UriKind.Absolute, out var uri) ||
             (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp) || string.IsNullOrEmpty(uri.Host))
             throw new ITwinAuthException(ITwinErrorIds.InvalidUri, ITwinErrorCategory.InvalidArgument,
                 $"{parameterName} '{Sentence.Excerpt(text ?? string.Empty, 200)}' is not an absolute https URI.", parameterName);
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+            throw new ITwinAuthException(ITwinErrorIds.InvalidUri, ITwinErrorCategory.InvalidArgument,
+                $"{parameterName} '{uri.Scheme}://{uri.Authority}' names a user and password in the address (user:password@host); " +
+                "ITwinAuth sends only its client secret or token, so it refuses them.", parameterName);
         return RequireSecure(uri, parameterName);
     }
 

@@ -17,8 +17,10 @@ internal static class JsonRead
     public static JsonDocument? TryParse(byte[] body) => TryParse(body, ConversionBudget.MaximumValues, out _);
 
     /// <summary>The body as a JSON document, or null: when it is not JSON (which must be valid UTF-8, RFC 8259:
-    /// the parser would accept bad bytes inside strings and fail only when one is read), or when it holds
-    /// more than <paramref name="maximumValues"/> values (<paramref name="tooComplex"/>), which is never parsed.</summary>
+    /// the parser would accept bad bytes inside strings and fail only when one is read; and whose strings
+    /// hold no escaped lone surrogate, "\ud800", which RFC 8259 leaves unpredictable, I-JSON forbids, and
+    /// .NET cannot make a string of), or when it holds more than <paramref name="maximumValues"/> values
+    /// (<paramref name="tooComplex"/>), which is never parsed.</summary>
     public static JsonDocument? TryParse(byte[] body, int maximumValues, out bool tooComplex)
     {
         tooComplex = false;
@@ -31,12 +33,43 @@ internal static class JsonRead
                 tooComplex = true;
                 return null;
             }
-            return JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = MaximumDepth });
+            var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = MaximumDepth });
+            if (!HasLoneSurrogate(body)) return document;
+            document.Dispose();
+            return null;
         }
         catch (Exception ex) when (ex is JsonException or System.Text.DecoderFallbackException)
         {
             return null;
         }
+    }
+
+    /// <summary>Whether a string or property name of <paramref name="body"/> (already parsed) escapes a
+    /// surrogate that has no partner. Only a body with an escaped surrogate ("\uD800" to "\uDFFF") is read
+    /// again, string by string.</summary>
+    private static bool HasLoneSurrogate(byte[] body)
+    {
+        if (!HasSurrogateEscape(body)) return false;
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = MaximumDepth });
+        try
+        {
+            while (reader.Read())
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName)
+                    reader.GetString();
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return true;
+        }
+    }
+
+    private static bool HasSurrogateEscape(byte[] body)
+    {
+        for (var i = Array.IndexOf(body, (byte)'\\'); i >= 0 && i + 3 < body.Length; i = Array.IndexOf(body, (byte)'\\', i + 1))
+            if (body[i + 1] == (byte)'u' && (body[i + 2] | 0x20) == 'd' && body[i + 3] is (>= (byte)'8' and <= (byte)'9') or (>= (byte)'a' and <= (byte)'f') or (>= (byte)'A' and <= (byte)'F'))
+                return true;
+        return false;
     }
 
     public static JsonElement? Property(this JsonElement element, string name) =>

@@ -9,7 +9,7 @@ namespace ITwinAuth.Core;
 /// <summary>
 /// Makes the caller's own objects for JSON objects and arrays (PSCustomObject, Hashtable...), so no
 /// JSON-library type crosses out of the core. Scalars arrive already converted: string, bool,
-/// null, and numbers as the smallest fitting of int, long, BigInteger or double.
+/// null, and numbers as the smallest fitting of int, long, BigInteger (up to 1,000 digits) or double, else their text.
 /// </summary>
 public abstract class JsonValueFactory
 {
@@ -121,14 +121,21 @@ internal static class JsonValues
         }
     }
 
+    /// <summary>The most digits an integer may have to become a BigInteger: BigInteger's parse and print
+    /// grow faster than the digits (one integer of 16 MB, within every limit, took 30 s to convert, and
+    /// printing one of 1 MB takes as long), and no quantity has more. A longer one is kept as its text.</summary>
+    public const int MaximumIntegerDigits = 1000;
+
     private static object Number(JsonElement element)
     {
         if (element.TryGetInt32(out var i)) return i;
         if (element.TryGetInt64(out var l)) return l;
         var text = element.GetRawText();
-        if (text.IndexOfAny(new[] { '.', 'e', 'E' }) < 0 &&
-            BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var big))
-            return big;
+        if (text.IndexOfAny(new[] { '.', 'e', 'E' }) < 0)
+            return text.Length - (text[0] == '-' ? 1 : 0) <= MaximumIntegerDigits &&
+                   BigInteger.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var big)
+                ? big
+                : text;
         // Out of double's range: older System.Text.Json throws where newer returns infinity; keep the text.
         return element.TryGetDouble(out var real) && !double.IsInfinity(real) ? real : text;
     }

@@ -90,6 +90,19 @@ public sealed class BodyLimitTests : PolicyTestBase
         Assert.Equal(new[] { "10" }, result.Headers["Content-Length"]);
     }
 
+    [Fact]
+    public async Task A_declared_length_past_the_largest_array_at_the_largest_limit_is_ResponseTooLarge_not_OutOfMemory()
+    {
+        // -MaximumResponseSize takes up to int.MaxValue, but no byte array holds that many bytes.
+        var body = ScriptedBody.OfLength(10);
+        Server.Then(_ => FakeServer.Response(HttpStatusCode.OK, body.AsContent(declaredLength: int.MaxValue)));
+
+        var ex = await FailsAsync(Get(limit: int.MaxValue));
+
+        Assert.Equal(ITwinErrorIds.ResponseTooLarge, ex.ErrorId);
+        Assert.Equal(0, body.BytesRead);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -175,5 +188,33 @@ public sealed class BodyLimitTests : PolicyTestBase
 
         Assert.Equal(ITwinErrorIds.ResponseDecodingFailed, ex.ErrorId);
         Assert.Single(Server.Requests);
+    }
+}
+
+/// <summary>What a declared Content-Length makes the reader hold before its bytes arrive: a server that
+/// declares the limit and sends a few bytes (then closes or stalls) must not make each request of a
+/// fan-out allocate the whole limit (16 such calls at -MaximumResponseSize 200MB peaked at 751 MB;
+/// 32 at 2 GB at 10 GB, past their -TotalTimeoutSec).</summary>
+[Collection(HeapMeasurementCollection.Name)]
+public sealed class BodyAllocationTests : PolicyTestBase
+{
+    [Fact]
+    public async Task A_declared_length_is_not_allocated_before_its_bytes_arrive()
+    {
+        const long declared = 1L << 30;
+        const int calls = 3;
+        for (var i = 0; i < calls; i++)
+            Server.Then(_ => FakeServer.Response(HttpStatusCode.OK, ScriptedBody.OfLength(1000).AsContent(declaredLength: declared)));
+
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        for (var i = 0; i < calls; i++)
+        {
+            var call = ApiCall(HttpMethod.Get, "itwins");
+            call.MaximumBodyBytes = declared;
+            Assert.Equal(1000, (await SendAsync(call)).Body.Length);
+        }
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+
+        Assert.True(allocated < 256L << 20, $"{calls} bodies of 1,000 bytes that declared 1 GiB each allocated {allocated / (1 << 20):N0} MiB");
     }
 }
