@@ -341,6 +341,7 @@ Describe 'What the module refuses before anything is sent' -Tag Surface, Sets {
         @{ Case = '-OutFile with -AsHashtable'; ErrorId = 'InvalidParameter'; Run = { Invoke-ITwinRequest /users/me -AsHashtable -OutFile (Join-Path $TestDrive 'a.json') } }
         @{ Case = '-OutFile with -Unwrap'; ErrorId = 'InvalidParameter'; Run = { Invoke-ITwinRequest /users/me -Unwrap -OutFile (Join-Path $TestDrive 'a.json') } }
         @{ Case = '-Unwrap with -All'; ErrorId = 'InvalidParameter'; Run = { Invoke-ITwinRequest /itwins -All -Unwrap } }
+        @{ Case = '-ContentType without -Body (it would describe nothing)'; ErrorId = 'InvalidParameter'; Run = { Invoke-ITwinRequest -Method Post /_emulator/echo -ContentType 'text/plain' -Confirm:$false } }
         @{ Case = '-Unwrap with -First'; ErrorId = 'InvalidParameter'; Run = { Invoke-ITwinRequest /itwins -First 2 -Unwrap } }
         @{ Case = '-Unwrap with -Skip'; ErrorId = 'InvalidParameter'; Run = { Invoke-ITwinRequest /itwins -Skip 3 -Unwrap } }
         @{ Case = '-Unwrap with -IncludeTotalCount'; ErrorId = 'InvalidParameter'; Run = { Invoke-ITwinRequest /itwins -IncludeTotalCount -Unwrap } }

@@ -136,6 +136,9 @@ public sealed class InvokeITwinRequestCommand : ITwinRequestCmdlet
         if (Raw && AsHashtable)
             throw new ITwinAuthException(ITwinErrorIds.InvalidParameter, ITwinErrorCategory.InvalidArgument, "Give -Raw or -AsHashtable, not both.", "Raw");
         // Combinations that cannot do what they say are refused before anything is sent.
+        if (ContentType is not null && Body is null)
+            throw new ITwinAuthException(ITwinErrorIds.InvalidParameter, ITwinErrorCategory.InvalidArgument,
+                "-ContentType is the media type of -Body, and there is no -Body: give -Body too, or leave out -ContentType.", "ContentType");
         if (OutFile is not null && (Paged || Raw || AsHashtable || Unwrap))
             throw new ITwinAuthException(ITwinErrorIds.InvalidParameter, ITwinErrorCategory.InvalidArgument,
                 "-OutFile saves the response body as it comes; it cannot be combined with -All, -First, -Skip, -IncludeTotalCount, -Raw, -AsHashtable or -Unwrap.", "OutFile");
