@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -165,11 +164,21 @@ public sealed class PlatformTests(EmulatorFixture emulator) : IAsyncLifetime
     [Fact]
     public async Task Holds_each_API_request_for_the_latency_set_at_run_time()
     {
-        using (var set = await emulator.Http.PutAsJsonAsync(new Uri(emulator.Host.Authority, "_emulator/settings"), new { latencyMs = 300 }))
-            Assert.Equal(HttpStatusCode.OK, set.StatusCode);
-        var watch = Stopwatch.StartNew();
-        using var response = await emulator.GetAsync(_token, "users/me");
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.True(watch.ElapsedMilliseconds >= 290, $"{watch.ElapsedMilliseconds} ms");
+        // The hold goes through the state's seam: the test sees what was asked and decides when it ends.
+        var asked = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        emulator.Host.State.Hold = (span, cancel) => { asked.TrySetResult(span); return release.Task.WaitAsync(cancel); };
+        try
+        {
+            using (var set = await emulator.Http.PutAsJsonAsync(new Uri(emulator.Host.Authority, "_emulator/settings"), new { latencyMs = 300 }))
+                Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+            var answer = emulator.GetAsync(_token, "users/me");
+            Assert.Equal(TimeSpan.FromMilliseconds(300), await asked.Task.WaitAsync(TimeSpan.FromSeconds(30)));
+            Assert.False(answer.IsCompleted, "the API answered while its hold was still on");
+            release.SetResult();
+            using var response = await answer;
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        finally { emulator.Host.State.Hold = Task.Delay; }
     }
 }

@@ -148,7 +148,7 @@ public sealed class EmulatorHost : IAsyncDisposable
             try
             {
                 if (state.LatencyMs > 0 && !path.StartsWithSegments("/_emulator"))
-                    await Task.Delay(state.LatencyMs, http.RequestAborted).ContinueWith(_ => { });
+                    await state.Hold(TimeSpan.FromMilliseconds(state.LatencyMs), http.RequestAborted).ContinueWith(_ => { });
                 if (!http.RequestAborted.IsCancellationRequested) await next(http);
             }
             finally { state.Stats.ApiFinished(); }

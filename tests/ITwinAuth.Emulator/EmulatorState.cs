@@ -37,6 +37,9 @@ public sealed class EmulatorState
     public volatile int TokenLifetimeSeconds;
     /// <summary>How long the API holds each request (settable at run time).</summary>
     public volatile int LatencyMs;
+    /// <summary>How the API holds a request for <see cref="LatencyMs"/>: a real delay, or a test's
+    /// seam that records the hold and releases it when the test says (no test waits out real time).</summary>
+    public Func<TimeSpan, CancellationToken, Task> Hold { get; set; } = Task.Delay;
     public volatile bool EnforceMaxReturn;
     /// <summary>The TLS certificate the hosts serve, when --tls is on.</summary>
     public System.Security.Cryptography.X509Certificates.X509Certificate2? Certificate { get; set; }

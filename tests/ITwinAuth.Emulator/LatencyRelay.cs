@@ -55,8 +55,11 @@ public sealed class LatencyRelay : IAsyncDisposable
             {
                 await foreach (var (data, due) in chunks.Reader.ReadAllAsync(_stop.Token))
                 {
-                    var wait = due - Stopwatch.GetTimestamp();
-                    if (wait > 0) await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency), _stop.Token);
+                    // A timer can fire a few milliseconds early on Linux (its clock is coarse): wait
+                    // again until the chunk is due, so the relay never delivers before its latency.
+                    long wait;
+                    while ((wait = due - Stopwatch.GetTimestamp()) > 0)
+                        await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency + 0.001), _stop.Token);
                     if (data.Length == 0) { to.Shutdown(SocketShutdown.Send); return; }
                     await to.SendAsync(data, SocketFlags.None, _stop.Token);
                 }
