@@ -86,7 +86,7 @@ Describe 'Invoke-ITwinRequest -ThrottleLimit' -Tag FanOut {
         (Get-Stats).apiInFlight | Should -Be 8
         $watch = [Diagnostics.Stopwatch]::StartNew()
         $ps.Stop()
-        $watch.Elapsed.TotalSeconds | Should -BeLessThan 2
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 5 -Because "Stop ends the 8 calls in flight at once, not after their answers (a bound against a hang, not a speed target)"
         $ps.InvocationStateInfo.State | Should -Be 'Stopped'
         $ps.Dispose()
         (Get-Stats).apiRequests | Should -Be 8
