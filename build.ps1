@@ -138,7 +138,9 @@ function Invoke-Build {
     $helpBuilder = Join-Path $root 'docs/Build-Help.ps1'
     $helpFile = Join-Path $moduleRoot 'en-US/ITwinAuth.dll-Help.xml'
     if (-not (Test-UpToDate $helpFile @((Join-Path $root 'docs'), $buildStamp))) {
-        & $helpBuilder -DocsPath (Join-Path $root 'docs') -ModulePath $moduleRoot
+        # A failed build of the help leaves no help file, so the next build tries again instead of finding it up to date.
+        try { & $helpBuilder -DocsPath (Join-Path $root 'docs') -ModulePath $moduleRoot }
+        catch { Remove-Item $helpFile -ErrorAction Ignore; throw }
     }
     Write-Host "Built $moduleRoot" -ForegroundColor Green
 }

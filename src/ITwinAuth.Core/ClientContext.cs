@@ -5,7 +5,8 @@ namespace ITwinAuth.Core;
 
 /// <summary>
 /// Everything the engine keeps between calls, in one object: the clock, the transport, the send
-/// pipeline, the token cache, the rate-limit pauses and the discovered token endpoints. The module
+/// pipeline, the token cache (and what it shares through stores), the rate-limit pauses and the
+/// discovered token endpoints. The module
 /// makes one when it loads and passes it down; a test makes its own, with a fake clock or a
 /// transport of its own, and shares nothing with any other test.
 /// </summary>
@@ -15,19 +16,22 @@ public sealed class ClientContext : IDisposable
     private readonly System.Collections.Generic.Dictionary<string, Proxied> _proxied = new(StringComparer.Ordinal);
     private readonly byte[] _proxyKey = Guid.NewGuid().ToByteArray();
 
-    public ClientContext(Clock? clock = null, HttpMessageHandler? transport = null)
+    /// <param name="lockFolder">Where shared-token renewal locks are kept (a test's own folder); the user's by default.</param>
+    public ClientContext(Clock? clock = null, HttpMessageHandler? transport = null, string? lockFolder = null)
     {
         Clock = clock ?? Clock.System;
         _transport = new HttpMessageInvoker(transport ?? HttpTransport.CreateHandler(), disposeHandler: true);
         RateLimits = new RateLimitGate(Clock);
         Pipeline = new HttpPipeline(Clock, RateLimits, _transport);
         Tokens = new TokenCache(Clock);
+        SharedTokens = new SharedTokenCache(Clock, lockFolder);
         Discovery = new OidcDiscovery(Pipeline);
     }
 
     public Clock Clock { get; }
     public HttpPipeline Pipeline { get; }
     public TokenCache Tokens { get; }
+    public SharedTokenCache SharedTokens { get; }
     public RateLimitGate RateLimits { get; }
     public OidcDiscovery Discovery { get; }
 

@@ -88,11 +88,7 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IDisposable
     protected void WriteObjectAsync(object? value, bool enumerateCollection) => Post(() => WriteObject(value, enumerateCollection));
     protected void WriteErrorAsync(ErrorRecord record) => Post(() => WriteError(record));
 
-    protected void WriteWarningAsync(string message)
-    {
-        var line = ServerText.Line(message, ServerText.MessageMaximum);
-        Post(() => WriteWarning(line));
-    }
+    protected void WriteWarningAsync(string message) => Log.Warning(message);
 
     internal void WriteDebugRecord(string message)
     {

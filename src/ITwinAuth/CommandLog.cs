@@ -4,7 +4,7 @@ using ITwinAuth.Core;
 namespace ITwinAuth;
 
 /// <summary>
-/// Where the core's story goes for one command (or one fan-out item): -Verbose and -Debug records
+/// Where the core's story goes for one command (or one fan-out item): warnings, and -Verbose and -Debug records
 /// posted to the pipeline thread, only those the caller's preferences will show (each post wakes
 /// the pipeline thread), and every line made safe by <see cref="ServerText"/> first, whatever part
 /// of it came from a server.
@@ -31,6 +31,12 @@ internal sealed class CommandLog : ILogSink
         if (!_cmdlet.ShowsVerbose) return;
         var line = ServerText.Line(message, LineMaximum);
         _post(() => _cmdlet.WriteVerbose(line));
+    }
+
+    public void Warning(string message)
+    {
+        var line = ServerText.Line(message, ServerText.MessageMaximum);
+        _post(() => _cmdlet.WriteWarning(line));
     }
 
     public void Debug(string message)

@@ -63,4 +63,5 @@ public sealed class RecordingLog : ILogSink
     public bool ShowsDebug => true;
     public void Verbose(string message) { lock (_lines) _lines.Add("VERBOSE: " + message); }
     public void Debug(string message) { lock (_lines) _lines.Add("DEBUG: " + message); }
+    public void Warning(string message) { lock (_lines) _lines.Add("WARNING: " + message); }
 }

@@ -45,7 +45,7 @@ public sealed class RenewalTests
 
         var reading = await AppReading.ReadAsync(source, parameters, null, InlineDispatcher.Instance, default);
         var connection = new ServiceConnection(source, parameters, null, null, reading);
-        var token = await ConnectionTokenSource.AcquireAsync(Context, connection, reading.Credential, false, NullLogSink.Instance, default);
+        var token = await ConnectionTokenSource.AcquireAsync(Context, connection, reading.Credential, InlineDispatcher.Instance, false, NullLogSink.Instance, default);
         Assert.Equal(first.ClientId, token.ClientId);
         Assert.Equal(1, source.Reads);
 

@@ -47,9 +47,27 @@ public static class SecretText
         }
     }
 
-    /// <summary>HMAC-SHA256 of the secret's UTF-8 bytes under <paramref name="key"/>, as base64; the
-    /// bytes live only in a buffer that is cleared after, and no string of the secret is made.</summary>
-    public static unsafe string Fingerprint(SecureString secret, byte[] key)
+    /// <summary>HMAC-SHA256 of the secret's UTF-8 bytes under <paramref name="key"/>, as base64 (the
+    /// in-memory cache's fingerprint of a secret, under a key of that cache's own).</summary>
+    public static string Fingerprint(SecureString secret, byte[] key) =>
+        WithUtf8(secret, bytes =>
+        {
+            using var hmac = new HMACSHA256(key);
+            return Convert.ToBase64String(hmac.ComputeHash(bytes));
+        });
+
+    /// <summary>HMAC-SHA256 of <paramref name="message"/> keyed by the secret's UTF-8 bytes: a value every
+    /// holder of the secret computes alike, and no one else can (the shared token's name).</summary>
+    public static byte[] KeyedHash(SecureString secret, string message) =>
+        WithUtf8(secret, bytes =>
+        {
+            using var hmac = new HMACSHA256(bytes);
+            return hmac.ComputeHash(Encoding.UTF8.GetBytes(message));
+        });
+
+    /// <summary>Calls <paramref name="use"/> with the secret's UTF-8 bytes, in a buffer cleared after; no
+    /// string of the secret is made.</summary>
+    private static unsafe T WithUtf8<T>(SecureString secret, Func<byte[], T> use)
     {
         var pointer = IntPtr.Zero;
         byte[]? bytes = null;
@@ -60,8 +78,7 @@ public static class SecretText
             bytes = new byte[Encoding.UTF8.GetByteCount(chars, secret.Length)];
             fixed (byte* target = bytes)
                 Encoding.UTF8.GetBytes(chars, secret.Length, target, bytes.Length);
-            using var hmac = new HMACSHA256(key);
-            return Convert.ToBase64String(hmac.ComputeHash(bytes));
+            return use(bytes);
         }
         finally
         {

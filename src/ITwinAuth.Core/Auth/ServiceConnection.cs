@@ -46,6 +46,9 @@ public sealed class ServiceConnection
     /// <summary>How this connection reaches the authority and the API (null: as .NET finds a proxy).</summary>
     public ProxySettings? Proxy { get; init; }
 
+    /// <summary>Where this connection shares its token with other processes (-ShareToken); null: in this process only.</summary>
+    public ISharedTokenStore? SharedStore { get; init; }
+
     /// <summary>The settings of the last read.</summary>
     public ConnectionSettings Settings => Volatile.Read(ref _state).Settings;
 

@@ -9,11 +9,12 @@ namespace ITwinAuth.Core;
 /// </summary>
 public sealed class SourceReading
 {
-    public SourceReading(SecureString secret, IReadOnlyList<SettingsLayer> layers, string location)
+    public SourceReading(SecureString secret, IReadOnlyList<SettingsLayer> layers, string location, string? vault = null)
     {
         Secret = secret;
         Layers = layers;
         Location = location;
+        Vault = vault;
     }
 
     public SecureString Secret { get; }
@@ -21,4 +22,7 @@ public sealed class SourceReading
 
     /// <summary>Where the secret was read, for Get-ITwinConnection and -Verbose; never the secret.</summary>
     public string Location { get; }
+
+    /// <summary>The vault that returned the secret, when it came from one: where -ShareToken shares the token by default.</summary>
+    public string? Vault { get; }
 }

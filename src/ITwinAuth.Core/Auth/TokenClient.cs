@@ -122,7 +122,7 @@ public static class TokenClient
         return (long)Math.Floor(seconds);
     }
 
-    private static bool IsVisibleAscii(string text)
+    internal static bool IsVisibleAscii(string text)
     {
         foreach (var c in text)
             if (c is < '!' or > '~') return false;

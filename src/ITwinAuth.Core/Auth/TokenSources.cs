@@ -32,7 +32,11 @@ public sealed class ConnectionTokenSource : ITokenSource
         return AcquireAsync(_context, _connection, _dispatcher, forceRefresh, _log, cancellationToken);
     }
 
-    public void Rejected(ITwinAccessToken token) => _context.Tokens.Invalidate(token);
+    public void Rejected(ITwinAccessToken token)
+    {
+        _context.Tokens.Invalidate(token);
+        if (_connection.SharedStore is not null) _context.SharedTokens.Reject(token);
+    }
 
     /// <summary>A renewal: reads the whole app again (client id, secret and settings, one read of the
     /// source, resolved exactly as at sign-in), then the cache or the authority.</summary>
@@ -46,22 +50,31 @@ public sealed class ConnectionTokenSource : ITokenSource
             log.Verbose($"The app's settings changed since the last read: now {reading.Settings.ClientId} at {reading.Settings.Authority}, " +
                         $"API {reading.Settings.ApiBaseUri}, scope '{string.Join(" ", reading.Settings.Scopes)}'.");
         connection.Update(reading);
-        return await AcquireAsync(context, connection, reading.Credential, force, log, cancellationToken).ConfigureAwait(false);
+        return await AcquireAsync(context, connection, reading.Credential, dispatcher, force, log, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A token for the credential just read (at sign-in, the read that made the connection):
-    /// from the cache or the authority, without reading the source again.</summary>
+    /// from the in-memory cache, the shared one (when the connection shares) or the authority, without
+    /// reading the source again.</summary>
     public static async Task<ITwinAccessToken> AcquireAsync(ClientContext context, ServiceConnection connection, ServiceCredential credential,
-        bool force, ILogSink log, CancellationToken cancellationToken)
+        IPipelineDispatcher dispatcher, bool force, ILogSink log, CancellationToken cancellationToken)
     {
         var settings = connection.Settings;
         var key = context.Tokens.KeyFor(settings.Authority, credential, settings.Scopes);
         if (connection.LastKey is { } previous && previous.ClientId == key.ClientId && !previous.Equals(key))
             log.Verbose("The client secret has changed since the last token: the old token is not reused.");
         connection.LastKey = key;
-        return await context.Tokens.GetOrRequestAsync(key, connection.RefreshMargin, force,
-            () => TokenClient.RequestAsync(context, settings.Authority, credential, settings.Scopes, key, log, CancellationToken.None, connection.Proxy),
-            log, cancellationToken).ConfigureAwait(false);
+        Func<Task<ITwinAccessToken>> fromAuthority = () =>
+            TokenClient.RequestAsync(context, settings.Authority, credential, settings.Scopes, key, log, CancellationToken.None, connection.Proxy);
+        var request = fromAuthority;
+        if (connection.SharedStore is { } store)
+        {
+            // The name needs the secret, which is readable only now: it is made here, before the flight.
+            var shared = new SharedTokenRequest(store, SharedTokenEntry.NameFor(key, credential.Secret), key, settings.Authority,
+                connection.RefreshMargin, force, dispatcher, log, cancellationToken);
+            request = () => context.SharedTokens.GetOrRequestAsync(shared, fromAuthority);
+        }
+        return await context.Tokens.GetOrRequestAsync(key, connection.RefreshMargin, force, request, log, cancellationToken).ConfigureAwait(false);
     }
 }
 

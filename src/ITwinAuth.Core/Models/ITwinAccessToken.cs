@@ -48,6 +48,10 @@ public sealed class ITwinAccessToken
     /// <summary>True when this call was answered from the in-memory cache.</summary>
     public bool FromCache { get; }
 
+    /// <summary>True when this call was answered from the shared token cache (-ShareToken): another
+    /// process got the token, and this one read it from the vault.</summary>
+    public bool FromSharedCache { get; internal init; }
+
     /// <summary>Time left before expiry, by the monotonic clock of the context that issued it.</summary>
     public TimeSpan ExpiresIn
     {
@@ -81,6 +85,7 @@ public sealed class ITwinAccessToken
     internal ITwinAccessToken For(ServiceConnection connection) =>
         new(SecureToken, TokenType, Lifetime, IssuedOn, ExpiresAtTimestamp, Scopes, ClientId, Authority, Key, FromCache, _clock)
         {
+            FromSharedCache = FromSharedCache,
             ApiBaseUri = connection.ApiBaseUri,
             Proxy = connection.Proxy,
         };

@@ -24,6 +24,7 @@ public sealed class ITwinConnection
         SettingsFrom = settings.Origins;
         TokenExpiresOn = tokenExpiresOn;
         Proxy = live.Proxy?.ToString();
+        SharedTokenVault = live.SharedStore?.Id;
     }
 
     public string ClientId { get; }
@@ -50,6 +51,10 @@ public sealed class ITwinConnection
     /// <summary>The proxy the connection goes through ("proxy http://host:port as user", "no proxy"); empty when
     /// .NET finds one (HTTPS_PROXY, the system's settings). Never the proxy's password.</summary>
     public string? Proxy { get; }
+
+    /// <summary>The vault through which the token is shared with other processes and machines (-ShareToken);
+    /// null when it is kept in this process only.</summary>
+    public string? SharedTokenVault { get; }
 
     /// <summary>The connection the engine keeps, which renewals update.</summary>
     internal ServiceConnection Live { get; }

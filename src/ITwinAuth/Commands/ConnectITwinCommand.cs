@@ -18,7 +18,7 @@ public sealed class ConnectITwinCommand : SignInCmdlet
     {
         var (connection, token) = await SignInAsync(cancellationToken).ConfigureAwait(false);
         ITwinSession.Current = connection;
-        Log.Verbose($"Connected: {connection.Settings.ClientId} at {connection.ApiBaseUri} ({(token.FromCache ? "token from cache" : "new token")}, expires {token.ExpiresOn:u}).");
+        Log.Verbose($"Connected: {connection.Settings.ClientId} at {connection.ApiBaseUri} ({(token.FromCache ? "token from cache" : token.FromSharedCache ? "token from the shared cache" : "new token")}, expires {token.ExpiresOn:u}).");
         if (PassThru) WriteObjectAsync(connection.Snapshot(ITwinSession.Context.Tokens));
     }
 }

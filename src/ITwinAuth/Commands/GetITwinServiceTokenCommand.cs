@@ -18,7 +18,7 @@ public sealed class GetITwinServiceTokenCommand : SignInCmdlet
     {
         if (NoCredentialsGiven && ClientId is null && EnvironmentVariableCredentialSource.FirstSet(EnvironmentVariableCredentialSource.ClientIdVariables) is null &&
             ITwinSession.Current is { } current && Scope is null && Authority is null && ApiBaseUri is null && Environment is null &&
-            Proxy is null && !NoProxy)
+            Proxy is null && !NoProxy && !SharesToken)
         {
             Log.Verbose($"No credentials given: the current connection's token ({current.Settings.ClientId} at {current.ApiBaseUri}).");
             var currentToken = await new ConnectionTokenSource(ITwinSession.Context, current, Dispatcher, Log).GetTokenAsync(ForceRefresh, cancellationToken).ConfigureAwait(false);
@@ -28,7 +28,7 @@ public sealed class GetITwinServiceTokenCommand : SignInCmdlet
 
         var (connection, token) = await SignInAsync(cancellationToken).ConfigureAwait(false);
         ITwinSession.Current = connection;
-        Log.Verbose($"Current connection: {connection.Settings.ClientId} at {connection.ApiBaseUri} ({(token.FromCache ? "token from cache" : "new token")}, expires {token.ExpiresOn:u}).");
+        Log.Verbose($"Current connection: {connection.Settings.ClientId} at {connection.ApiBaseUri} ({(token.FromCache ? "token from cache" : token.FromSharedCache ? "token from the shared cache" : "new token")}, expires {token.ExpiresOn:u}).");
         WriteObjectAsync(token.For(connection));
     }
 }

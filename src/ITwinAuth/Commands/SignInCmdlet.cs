@@ -83,6 +83,19 @@ public abstract class SignInCmdlet : AsyncPSCmdlet
     [Parameter]
     public SwitchParameter NoProxy { get; set; }
 
+    /// <summary>Shares the token with other processes and machines through a SecretManagement vault: the
+    /// one the secret came from, or -ShareTokenVault.</summary>
+    [Parameter]
+    public SwitchParameter ShareToken { get; set; }
+
+    /// <summary>The vault that shares the token (implies -ShareToken).</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(VaultNameCompleter))]
+    public string? ShareTokenVault { get; set; }
+
+    /// <summary>True when -ShareToken or -ShareTokenVault asks for a shared token.</summary>
+    private protected bool SharesToken => ShareToken || ShareTokenVault is not null;
+
     /// <summary>True when no credential parameter was given and no client secret is in the environment variables.</summary>
     private protected bool NoCredentialsGiven =>
         ParameterSetName == EnvironmentVariablesSet && !EnvironmentVariableCredentialSource.AnySecretSet;
@@ -94,6 +107,7 @@ public abstract class SignInCmdlet : AsyncPSCmdlet
             throw new ITwinAuthException(ITwinErrorIds.InvalidParameter, ITwinErrorCategory.InvalidArgument,
                 "RefreshMargin cannot be negative.", "RefreshMargin");
         var proxy = ProxyFromParameters();
+        CheckSharing();
         if (NoCredentialsGiven) throw MissingSecret();
 
         var source = Source();
@@ -106,13 +120,31 @@ public abstract class SignInCmdlet : AsyncPSCmdlet
         Log.Verbose($"Signing in as '{settings.ClientId}' with the secret from {reading.Location}; authority {settings.Authority}, " +
                     $"API {settings.ApiBaseUri}, scope '{string.Join(" ", settings.Scopes)}' ({settings.Origins})" +
                     (proxy is null ? "." : $", through {proxy}."));
-        var connection = new ServiceConnection(source, parameters, Environment, RefreshMargin, reading) { Proxy = proxy };
-        var token = await ConnectionTokenSource.AcquireAsync(ITwinSession.Context, connection, reading.Credential, ForceRefresh, Log, cancellationToken)
+        var sharedIn = SharesToken ? ShareTokenVault ?? reading.Vault : null;
+        if (sharedIn is not null) Log.Verbose($"The token is shared through the SecretManagement vault '{SecretManagementClient.Shown(sharedIn)}'.");
+        var connection = new ServiceConnection(source, parameters, Environment, RefreshMargin, reading)
+        {
+            Proxy = proxy,
+            SharedStore = sharedIn is null ? null : new VaultTokenStore(sharedIn),
+        };
+        var token = await ConnectionTokenSource.AcquireAsync(ITwinSession.Context, connection, reading.Credential, Dispatcher, ForceRefresh, Log, cancellationToken)
             .ConfigureAwait(false);
         if (TokenCache.IsMarginClamped(token.Lifetime, RefreshMargin))
             WriteWarningAsync($"-RefreshMargin {RefreshMargin} is not shorter than the token's lifetime ({TokenCache.Describe(token.Lifetime)}), " +
                 $"so it would renew on every call; a margin of half the lifetime ({TokenCache.Describe(TokenCache.MarginFor(token.Lifetime, RefreshMargin))}) is used instead.");
         return (connection, token);
+    }
+
+    /// <summary>-ShareToken needs a vault: -ShareTokenVault, or the vault the secret comes from.</summary>
+    private void CheckSharing()
+    {
+        if (ShareTokenVault is { } vault && (vault.Trim().Length == 0 || VaultText.FirstControl(vault) >= 0))
+            throw new ITwinAuthException(ITwinErrorIds.InvalidParameter, ITwinErrorCategory.InvalidArgument,
+                "-ShareTokenVault needs the name of a registered SecretManagement vault (Get-SecretVault lists them).", "ShareTokenVault");
+        if (ShareToken && ShareTokenVault is null && ParameterSetName != VaultSet)
+            throw new ITwinAuthException(ITwinErrorIds.InvalidParameter, ITwinErrorCategory.InvalidArgument,
+                "-ShareToken shares the token through the vault the secret comes from, and this sign-in's secret comes from no vault. " +
+                "Name the vault that shares it: -ShareTokenVault <name> (Get-SecretVault lists them).", "ShareToken");
     }
 
     /// <summary>-Proxy and friends, checked before anything is read or sent.</summary>

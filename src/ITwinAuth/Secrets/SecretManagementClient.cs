@@ -31,6 +31,8 @@ internal sealed class SecretManagementClient
     private const string GetSecret = ModuleName + @"\Get-Secret";
     private const string GetSecretInfo = ModuleName + @"\Get-SecretInfo";
     private const string GetSecretVault = ModuleName + @"\Get-SecretVault";
+    private const string SetSecretCommand = ModuleName + @"\Set-Secret";
+    private const string RemoveSecretCommand = ModuleName + @"\Remove-Secret";
     private const string PasswordRequiredType = ModuleName + ".PasswordRequiredException";
 
     /// <summary>How long one read of the vault source may take, all its SecretManagement calls together: as
@@ -53,11 +55,42 @@ internal sealed class SecretManagementClient
 
     /// <summary>The secret stored under <paramref name="name"/> in <paramref name="vault"/>:
     /// PSCredential, SecureString, Hashtable, byte[] (or a string from some vaults).</summary>
-    public object ReadSecret(string name, string vault)
+    public object ReadSecret(string name, string vault) => TryReadSecret(name, vault) ?? throw NotFound(name, vault, null);
+
+    /// <summary>The secret stored under <paramref name="name"/> in <paramref name="vault"/>, or null when the vault has none.</summary>
+    public object? TryReadSecret(string name, string vault)
     {
         var call = Invoke(GetSecret, ps => ps.AddParameter("Name", name).AddParameter("Vault", vault), ReadingOf(name, vault), vault);
         if (call.Results.FirstOrDefault() is { } value) return value.BaseObject;
-        throw call.Failure(name, vault) ?? NotFound(name, vault, null);
+        if (call.Failure(name, vault) is { } failure) throw failure;
+        return null;
+    }
+
+    /// <summary>Stores <paramref name="value"/> under <paramref name="name"/> in <paramref name="vault"/>, replacing
+    /// what was there, with <paramref name="metadata"/> when given and the vault keeps metadata (Set-Secret
+    /// -Metadata fails on a vault that does not: the value is then written alone). Returns whether the
+    /// metadata was written.</summary>
+    public bool WriteSecret(string name, string vault, object value, IDictionary? metadata)
+    {
+        var what = $"Writing the secret '{name}' to the vault '{Shown(vault)}'";
+        var call = Invoke(SetSecretCommand, ps =>
+        {
+            ps.AddParameter("Name", name).AddParameter("Vault", vault).AddParameter("Secret", value);
+            if (metadata is not null) ps.AddParameter("Metadata", metadata);
+        }, what, vault);
+        if (metadata is not null && call.RefusedMetadata) return WriteSecret(name, vault, value, null) && false;
+        if (call.Failure(name, vault, what) is { } failure) throw failure;
+        return metadata is not null;
+    }
+
+    /// <summary>Removes the secret <paramref name="name"/> from <paramref name="vault"/>; false when it was not there.</summary>
+    public bool RemoveSecret(string name, string vault)
+    {
+        var what = $"Removing the secret '{name}' from the vault '{Shown(vault)}'";
+        var call = Invoke(RemoveSecretCommand, ps => ps.AddParameter("Name", name).AddParameter("Vault", vault), what, vault);
+        if (call.Errors.Count > 0 && call.Errors.All(e => HasId(e, "RemoveSecretNotFound") || e.Exception is ItemNotFoundException)) return false;
+        if (call.Failure(name, vault, what) is { } failure) throw failure;
+        return true;
     }
 
     /// <summary>
@@ -228,23 +261,32 @@ internal sealed class SecretManagementClient
         public RuntimeException? Thrown { get; }
         public bool HadErrors { get; }
 
+        /// <summary>The vault refused the secret's metadata (it keeps none): SecretManagement's error ids for it
+        /// all name metadata, and no other error of Set-Secret does.</summary>
+        public bool RefusedMetadata =>
+            (Thrown?.ErrorRecord is { } thrown && NamesMetadata(thrown)) || Errors.Any(NamesMetadata);
+
+        private static bool NamesMetadata(ErrorRecord record) =>
+            record.FullyQualifiedErrorId?.IndexOf("Metadata", StringComparison.OrdinalIgnoreCase) >= 0;
+
         /// <summary>The failure to report, or null when the call simply found nothing.</summary>
-        public ITwinAuthException? Failure(string name, string vault)
+        /// <param name="what">What the call was doing, for the message: reading the secret unless said.</param>
+        public ITwinAuthException? Failure(string name, string vault, string? what = null)
         {
-            if (Thrown is not null) return Classify(Thrown, name, vault);
+            if (Thrown is not null) return Classify(Thrown, name, vault, what: what);
             // A vault that failed outranks the "not found" SecretManagement writes after it.
             var failed = Errors.FirstOrDefault(e => !HasId(e, "GetSecretNotFound"));
-            if (failed is not null) return Classify(failed.Exception, name, vault, failed);
+            if (failed is not null) return Classify(failed.Exception, name, vault, failed, what);
             if (Errors.Count > 0) return null;
             if (HadErrors)
                 return new ITwinAuthException(ITwinErrorIds.SecretReadFailed, ITwinErrorCategory.ReadError,
-                    $"{ReadingOf(name, vault)} failed without a reason (the vault may have " +
+                    $"{what ?? ReadingOf(name, vault)} failed without a reason (the vault may have " +
                     "asked for a password where none can be typed). Unlock it first, e.g. with Unlock-SecretStore.", vault);
             return null;
         }
     }
 
-    private static ITwinAuthException Classify(Exception exception, string? name, string? vault, ErrorRecord? record = null)
+    private static ITwinAuthException Classify(Exception exception, string? name, string? vault, ErrorRecord? record = null, string? what = null)
     {
         record ??= (exception as IContainsErrorRecord)?.ErrorRecord;
         if (Chain(exception).Any(e => e is CommandNotFoundException) || HasId(record, "CommandNotFoundException"))
@@ -260,7 +302,7 @@ internal sealed class SecretManagementClient
                 vault, exception);
         // The vault's own words: its text, so no control characters, and an excerpt.
         var reason = VaultText.Excerpt(Chain(exception).Last().Message);
-        var what = name is null ? ListingVaults : ReadingOf(name, vault!);
+        what ??= name is null ? ListingVaults : ReadingOf(name, vault!);
         return new ITwinAuthException(ITwinErrorIds.SecretReadFailed, ITwinErrorCategory.ReadError,
             $"{what} failed: {reason}", vault ?? ModuleName, exception);
     }

@@ -68,7 +68,7 @@ internal sealed class VaultCredentialSource : CredentialSource
         if (!parameters.Over(own).IsComplete && client.ReadMetadata(_secretName, vault) is { } metadata)
             layers.Add(new SettingsLayer(SettingOrigin.Metadata, Settings(_secretName, metadata, Place.Metadata)));
         RecentSecrets.Remember(vault, _secretName);
-        return new SourceReading(secret, layers, Location(vault, _secretName));
+        return new SourceReading(secret, layers, Location(vault, _secretName), vault);
     }
 
     private static string Location(string vault, string secretName) =>

@@ -1,0 +1,77 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace ITwinAuth.Core;
+
+/// <summary>
+/// The lock that makes processes on one machine renew a shared token one at a time: an empty file
+/// per shared entry (<c>&lt;name&gt;.lock</c>, no token, no secret) in a folder of the user's, held
+/// open with no sharing. The operating system lets go of it when its process ends, however it ends,
+/// so a lock cannot outlive a dead process; the file itself stays (it is never deleted, so two
+/// processes can never each hold a different file of the same name). Waiting is bounded: a process
+/// that cannot get the lock in time (or at all: a folder it cannot write) goes on without it, which
+/// costs at most one more token request, never an error. The wait is on real time: it waits for
+/// other processes, not for this one's clock.
+/// </summary>
+public sealed class MachineLock : IDisposable
+{
+    private readonly FileStream _file;
+
+    private MachineLock(FileStream file) => _file = file;
+
+    public void Dispose() => _file.Dispose();
+
+    /// <summary>The folder of the user's where lock files are kept: the per-user runtime folder on Linux
+    /// when there is one, else a folder of the user's name in the temp folder.</summary>
+    public static string DefaultFolder()
+    {
+        var runtime = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
+        if (!string.IsNullOrEmpty(runtime) && Path.IsPathRooted(runtime)) return Path.Combine(runtime!, "ITwinAuth");
+        var user = string.Concat(Environment.UserName.Split(Path.GetInvalidFileNameChars()));
+        return Path.Combine(Path.GetTempPath(), "ITwinAuth-" + (user.Length == 0 ? "user" : user));
+    }
+
+    /// <summary>Takes the lock of <paramref name="name"/> in <paramref name="folder"/>, waiting at most
+    /// <paramref name="wait"/>. Held is null when it was not taken (the caller goes on without it);
+    /// Waited says whether another process held it meanwhile (then it may have written a token).</summary>
+    public static async Task<(MachineLock? Held, bool Waited)> AcquireAsync(string folder, string name, TimeSpan wait,
+        ILogSink log, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(folder, name + ".lock");
+        var watch = Stopwatch.StartNew();
+        var pause = TimeSpan.FromMilliseconds(10);
+        var waited = false;
+        while (true)
+        {
+            try
+            {
+                Directory.CreateDirectory(folder);
+                var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+                if (waited) log.Verbose($"Took the renewal lock {path} after {watch.Elapsed.TotalSeconds:0.##} s.");
+                return (new MachineLock(file), waited);
+            }
+            catch (Exception ex) when (ex is UnauthorizedAccessException or DirectoryNotFoundException or PathTooLongException or NotSupportedException or ArgumentException)
+            {
+                log.Verbose($"The renewal lock {path} cannot be taken ({ex.GetType().Name}): renewing without it.");
+                return (null, waited);
+            }
+            catch (IOException)
+            {
+                // Held by another process (a sharing violation on Windows, a lock elsewhere).
+                if (!waited) log.Verbose($"Another process is renewing this token (it holds {path}); waiting up to {wait.TotalSeconds:0.#} s for it.");
+                waited = true;
+            }
+            var left = wait - watch.Elapsed;
+            if (left <= TimeSpan.Zero)
+            {
+                log.Verbose($"The renewal lock {path} was not free within {wait.TotalSeconds:0.#} s: renewing without it.");
+                return (null, true);
+            }
+            await Task.Delay(left < pause ? left : pause, cancellationToken).ConfigureAwait(false);
+            if (pause < TimeSpan.FromMilliseconds(200)) pause = TimeSpan.FromTicks(pause.Ticks * 2);
+        }
+    }
+}

@@ -1,0 +1,249 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace ITwinAuth.Core;
+
+/// <summary>
+/// The token cache shared by processes and machines through a store (opted in per connection). It
+/// runs inside the in-memory cache's single flight, so a process asks the store at most once at a
+/// time per token; it decides, in order: the shared entry when it can be used
+/// (<see cref="SharedTokenEntry"/>); else, on this machine, one process at a time
+/// (<see cref="MachineLock"/>), which reads the entry again when it had to wait, since the process
+/// it waited for has just written one; else the authority, and the new token is written for the others.
+/// A store that fails (locked, offline, throwing, slow) costs a warning, once per store in this
+/// process, and never the token: the in-memory cache goes on alone. Time: the read, the lock and the
+/// second read share <see cref="Budget"/>; the write has <see cref="WriteBudget"/>; the token request
+/// keeps its own deadline. Which entries this process used is kept, so that Disconnect-ITwin and
+/// Clear-ITwinTokenCache can remove them too.
+/// </summary>
+public sealed class SharedTokenCache
+{
+    /// <summary>The most the steps before the token request may take together: the read, the wait for the
+    /// lock and the read after it.</summary>
+    public static readonly TimeSpan Budget = TimeSpan.FromSeconds(15);
+
+    /// <summary>The longest wait for another process's renewal.</summary>
+    public static readonly TimeSpan LockWait = TimeSpan.FromSeconds(10);
+
+    /// <summary>The most writing or removing an entry may take.</summary>
+    public static readonly TimeSpan WriteBudget = TimeSpan.FromSeconds(10);
+
+    private readonly Clock _clock;
+    private readonly ConcurrentDictionary<string, Used> _used = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _warned = new(StringComparer.OrdinalIgnoreCase);
+    private readonly RejectedTokens _rejected = new();
+
+    public SharedTokenCache(Clock clock, string? lockFolder = null)
+    {
+        _clock = clock;
+        LockFolder = lockFolder ?? MachineLock.DefaultFolder();
+    }
+
+    /// <summary>Where the renewal locks are kept.</summary>
+    public string LockFolder { get; }
+
+    /// <summary>A token for <paramref name="request"/>: the shared one, or <paramref name="fromAuthority"/>'s,
+    /// which is then shared.</summary>
+    public async Task<ITwinAccessToken> GetOrRequestAsync(SharedTokenRequest request, Func<Task<ITwinAccessToken>> fromAuthority)
+    {
+        _used[request.Name] = new Used(request.Store, request.Key);
+        MachineLock? held = null;
+        try
+        {
+            try
+            {
+                using var deadline = new CallDeadline(Budget, _clock, request.Cancellation);
+                var readable = true;
+                if (!request.Force)
+                {
+                    var (token, answered) = await TryReadAsync(request, deadline).ConfigureAwait(false);
+                    if (token is not null) return token;
+                    readable = answered;
+                }
+                // A store that cannot be read cannot pass a token on: then no process waits for another.
+                if (readable)
+                {
+                    var left = deadline.Left;
+                    var (lockHeld, waited) = await MachineLock.AcquireAsync(LockFolder, request.Name, left < LockWait ? left : LockWait,
+                        request.Log, deadline.Token).ConfigureAwait(false);
+                    held = lockHeld;
+                    if (waited && !request.Force && (await TryReadAsync(request, deadline).ConfigureAwait(false)).Token is { } written)
+                        return written;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                // The budget ran out (or the command that started this renewal was stopped) before the
+                // token request: it is made anyway, for every caller waiting on this renewal.
+                request.Log.Verbose($"The shared token cache did not answer within {Budget.TotalSeconds:0} s: requesting a token without it.");
+            }
+            var fresh = await fromAuthority().ConfigureAwait(false);
+            await TryWriteAsync(request, fresh).ConfigureAwait(false);
+            return fresh;
+        }
+        finally
+        {
+            held?.Dispose();
+        }
+    }
+
+    /// <summary>The API rejected <paramref name="token"/> (401): a shared entry holding it is not used again.</summary>
+    public void Reject(ITwinAccessToken token) => _rejected.Add(token);
+
+    /// <summary>Removes the shared entries this process used whose key matches; a store that fails is
+    /// warned about, and the others are still removed. Returns how many were removed.</summary>
+    public async Task<int> RemoveAsync(Func<TokenCacheKey, bool>? filter, IPipelineDispatcher dispatcher, ILogSink log, CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        foreach (var pair in _used.ToArray())
+        {
+            if (filter is not null && !filter(pair.Value.Key)) continue;
+            try
+            {
+                if (await pair.Value.Store.RemoveAsync(pair.Key, WriteBudget, dispatcher, cancellationToken).ConfigureAwait(false))
+                {
+                    removed++;
+                    log.Verbose($"Removed the shared token {pair.Key} from {pair.Value.Store.Description}.");
+                }
+                _used.TryRemove(pair.Key, out _);
+            }
+            catch (Exception ex) when (ex is ITwinAuthException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                log.Warning($"The shared token {pair.Key} could not be removed from {pair.Value.Store.Description}: {Reason(ex)} " +
+                            $"Other processes may use it until it expires; remove it with Remove-Secret -Name {pair.Key}.");
+            }
+        }
+        return removed;
+    }
+
+    /// <summary>Reads the entry. Token: the usable token, or null. Answered: false when the store failed.</summary>
+    private async Task<(ITwinAccessToken? Token, bool Answered)> TryReadAsync(SharedTokenRequest request, CallDeadline deadline)
+    {
+        var log = request.Log;
+        StoredEntry? entry;
+        try
+        {
+            entry = await request.Store.ReadAsync(request.Name, Positive(deadline.Left), request.Dispatcher, deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ITwinAuthException || (ex is OperationCanceledException && !request.Cancellation.IsCancellationRequested))
+        {
+            Failed(request, "read", ex);
+            return (null, false);
+        }
+        if (entry is null)
+        {
+            log.Verbose($"No shared token {request.Name} in {request.Store.Description} yet.");
+            return (null, true);
+        }
+        var token = SharedTokenEntry.Read(entry, request.Name, request.Key, request.Authority, request.Margin, _clock, out var reason);
+        if (token is not null && _rejected.Contains(token))
+        {
+            token = null;
+            reason = "the API rejected its token (401)";
+        }
+        if (token is null)
+        {
+            log.Verbose($"The shared token {request.Name} in {request.Store.Description} is not used: {reason}. It will be replaced.");
+            return (null, true);
+        }
+        log.Verbose($"Using the shared token {request.Name} from {request.Store.Description}; it expires {token.ExpiresOn:u} (in {TokenCache.Describe(token.ExpiresIn)}).");
+        return (token, true);
+    }
+
+    private async Task TryWriteAsync(SharedTokenRequest request, ITwinAccessToken token)
+    {
+        try
+        {
+            using var deadline = new CallDeadline(WriteBudget, _clock, request.Cancellation);
+            using var value = SharedTokenEntry.Encode(token, request.Name);
+            await request.Store.WriteAsync(request.Name, value, SharedTokenEntry.Metadata(token), WriteBudget, request.Dispatcher, deadline.Token)
+                .ConfigureAwait(false);
+            request.Log.Verbose($"Shared the new token as {request.Name} in {request.Store.Description} (expires {token.ExpiresOn:u}).");
+        }
+        catch (Exception ex) when (ex is ITwinAuthException || (ex is OperationCanceledException && !request.Cancellation.IsCancellationRequested))
+        {
+            Failed(request, "written", ex);
+        }
+        catch (OperationCanceledException)
+        {
+            request.Log.Verbose($"The new token was not shared: the command was stopped first.");
+        }
+    }
+
+    /// <summary>A store that failed: a warning the first time in this process, a verbose line after.</summary>
+    private void Failed(SharedTokenRequest request, string what, Exception ex)
+    {
+        var message = $"The shared token cache in {request.Store.Description} could not be {(what == "read" ? "read" : "written")}: {Reason(ex)} " +
+                      "The token is kept in this process only, as without -ShareToken; other processes request their own.";
+        if (_warned.TryAdd(request.Store.Id, 0)) request.Log.Warning(message);
+        else request.Log.Verbose(message);
+    }
+
+    private static string Reason(Exception ex) => ex is OperationCanceledException
+        ? $"it did not answer in time."
+        : Sentence.End(ex.Message);
+
+    private static TimeSpan Positive(TimeSpan span) => span > TimeSpan.Zero ? span : TimeSpan.Zero;
+
+    private sealed record Used(ISharedTokenStore Store, TokenCacheKey Key);
+
+    /// <summary>Digests of tokens the API rejected, the latest few.</summary>
+    private sealed class RejectedTokens
+    {
+        private readonly Queue<string> _digests = new();
+
+        public void Add(ITwinAccessToken token)
+        {
+            var digest = Digest(token);
+            lock (_digests)
+            {
+                if (_digests.Contains(digest)) return;
+                _digests.Enqueue(digest);
+                while (_digests.Count > 16) _digests.Dequeue();
+            }
+        }
+
+        public bool Contains(ITwinAccessToken token)
+        {
+            var digest = Digest(token);
+            lock (_digests) return _digests.Contains(digest);
+        }
+
+        private static string Digest(ITwinAccessToken token) =>
+            Convert.ToBase64String(SecretText.KeyedHash(token.SecureToken, "ITwinAuth rejected token"));
+    }
+}
+
+/// <summary>One renewal through the shared cache: where, under which name, for which key, and for whom.</summary>
+public sealed class SharedTokenRequest
+{
+    public SharedTokenRequest(ISharedTokenStore store, string name, TokenCacheKey key, Uri authority, TimeSpan? margin, bool force,
+        IPipelineDispatcher dispatcher, ILogSink log, CancellationToken cancellation)
+    {
+        Store = store;
+        Name = name;
+        Key = key;
+        Authority = authority;
+        Margin = margin;
+        Force = force;
+        Dispatcher = dispatcher;
+        Log = log;
+        Cancellation = cancellation;
+    }
+
+    public ISharedTokenStore Store { get; }
+    public string Name { get; }
+    public TokenCacheKey Key { get; }
+    public Uri Authority { get; }
+    public TimeSpan? Margin { get; }
+
+    /// <summary>A new token is wanted (-ForceRefresh): the entry is not read, and the new token replaces it.</summary>
+    public bool Force { get; }
+    public IPipelineDispatcher Dispatcher { get; }
+    public ILogSink Log { get; }
+    public CancellationToken Cancellation { get; }
+}
