@@ -23,12 +23,14 @@ $size = if ($Quick) {
     # The smoke pass CI runs: every scenario and contender once or twice, in seconds. Too small to
     # judge by; it proves the benchmark still runs and measures what it says.
     @{ Rounds = 2; PerRound = 3; Warmup = 2; PagingItems = 300; PagingRounds = 1; CacheHits = 50; Parallel = 8; StartupRuns = 1; TokenRounds = 2; TokenPerRound = 2; MemorySmall = 200; MemoryLarge = 400; MemoryRuns = 1
-        Network = @{ Rounds = 1; PerRound = 2; Warmup = 1; FanOutCalls = 4; FanOutRounds = 1; HoldMs = 20; RoundTripMs = 20 } }
+        Network = @{ Rounds = 1; PerRound = 2; Warmup = 1; FanOutCalls = 4; FanOutRounds = 1; HoldMs = 20; RoundTripMs = 20 }
+        Shared = @{ Rounds = 1; Crowd = 4 } }
 }
 else {
     # Many short rounds: a noisy moment spoils one round, not the median.
     @{ Rounds = 15; PerRound = 70; Warmup = 300; PagingItems = 10000; PagingRounds = 7; CacheHits = 10000; Parallel = 50; StartupRuns = 10; TokenRounds = 15; TokenPerRound = 15; MemorySmall = 10000; MemoryLarge = 100000; MemoryRuns = 2
-        Network = @{ Rounds = 7; PerRound = 15; Warmup = 10; FanOutCalls = 96; FanOutRounds = 3; HoldMs = 20; RoundTripMs = 20 } }
+        Network = @{ Rounds = 7; PerRound = 15; Warmup = 10; FanOutCalls = 96; FanOutRounds = 3; HoldMs = 20; RoundTripMs = 20 }
+        Shared = @{ Rounds = 7; Crowd = 20 } }
 }
 
 . (Join-Path $PSScriptRoot 'BenchCommon.ps1')
@@ -55,9 +57,72 @@ function Wait-BenchEmulator([Diagnostics.Process] $Process) {
 }
 
 # Progress on the way (the smoke pass takes about 20 s; a full run minutes): one line per step.
-function Write-BenchStep([int] $Step, [string] $Name) { Write-Host "[$Step/7] measuring $Name..." }
+function Write-BenchStep([int] $Step, [string] $Name) { Write-Host "[$Step/8] measuring $Name..." }
 
 $rows = [System.Collections.Generic.List[object]]::new()
+
+# The shared token, measured in fresh processes against one real SecretStore (a HOME of the bench's own):
+# each process reads the app from the vault and makes one call, with -ShareToken or without, in
+# interleaved rounds; then crowds started at once, whose token requests the emulator counts. Null when
+# the real SecretManagement and SecretStore are not here (../shared/secretmanagement/modules).
+function Measure-SharedToken($Emulator, $App, [string] $CaBundle) {
+    $modules = if ($env:ITWINAUTH_SECRETMANAGEMENT_MODULES) { $env:ITWINAUTH_SECRETMANAGEMENT_MODULES } else { Join-Path $PSScriptRoot '../../shared/secretmanagement/modules' }
+    if (-not (Test-Path (Join-Path $modules 'Microsoft.PowerShell.SecretStore'))) { return $null }
+    $benchHome = Join-Path ([IO.Path]::GetTempPath()) "itwinauth-bench-home-$PID"
+    New-Item -ItemType Directory -Path $benchHome -Force | Out-Null
+    $environment = @{
+        HOME = $benchHome; XDG_DATA_HOME = ''; XDG_CONFIG_HOME = ''; XDG_CACHE_HOME = ''; XDG_RUNTIME_DIR = (Join-Path $benchHome 'run')
+        PSModulePath = $modules; SSL_CERT_FILE = $CaBundle; HTTP_PROXY = ''; HTTPS_PROXY = ''
+        BENCH_AUTHORITY = $Emulator.Authority; BENCH_API = $Emulator.ApiBaseUri; BENCH_ID = $App.clientId; BENCH_SECRET = $App.secret
+    }
+    $tokenRequests = { (Invoke-RestMethod -SkipCertificateCheck -Uri "$($Emulator.Authority)/_emulator/stats?log=false").tokenRequests }
+    $signIn = "Import-Module '$ModulePath'; Connect-ITwin -Vault Store -SecretName app -Authority `$env:BENCH_AUTHORITY -ApiBaseUri `$env:BENCH_API"
+    $call = '; $null = Get-ITwinMe'
+    try {
+        Invoke-FreshPwsh -Environment $environment -Command (
+            'Reset-SecretStore -Authentication None -Interaction None -Force -WarningAction SilentlyContinue; ' +
+            'Register-SecretVault -Name Store -ModuleName Microsoft.PowerShell.SecretStore; ' +
+            'Set-Secret -Name app -Vault Store -Secret ([pscredential]::new($env:BENCH_ID, (ConvertTo-SecureString $env:BENCH_SECRET -AsPlainText -Force)))') | Out-Null
+        # The first shares its token; every process "with" after it reads it.
+        Invoke-FreshPwsh -Environment $environment -Command ($signIn + ' -ShareToken' + $call) | Out-Null
+        $with = [System.Collections.Generic.List[double]]::new()
+        $without = [System.Collections.Generic.List[double]]::new()
+        foreach ($round in 1..$size.Shared.Rounds) {
+            foreach ($share in $true, $false) {
+                $watch = [Diagnostics.Stopwatch]::StartNew()
+                Invoke-FreshPwsh -Environment $environment -Command ($signIn + $(if ($share) { ' -ShareToken' }) + $call) | Out-Null
+                if ($share) { $with.Add($watch.Elapsed.TotalMilliseconds) } else { $without.Add($watch.Elapsed.TotalMilliseconds) }
+            }
+        }
+        # Crowds: started at once, each signs in and makes one call.
+        $crowd = {
+            param([string] $Command)
+            $before = & $tokenRequests
+            $pwsh = Get-PwshCommand
+            $settings = @{ NO_COLOR = '1' }
+            foreach ($entry in $environment.GetEnumerator()) { $settings[$entry.Key] = $entry.Value }
+            $children = foreach ($i in 1..$size.Shared.Crowd) {
+                Start-ChildProcess -FilePath $pwsh[0] -ArgumentList (@($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $Command)) -Environment $settings
+            }
+            foreach ($child in $children) {
+                $output = $child.StandardOutput.ReadToEndAsync()
+                $errors = $child.StandardError.ReadToEndAsync()
+                if (-not $child.WaitForExit(300000)) { $child.Kill($true); throw 'A process of the shared-token crowd did not finish in 5 minutes.' }
+                if ($child.ExitCode -ne 0) { throw "A process of the shared-token crowd failed: $($output.Result) $($errors.Result)" }
+            }
+            (& $tokenRequests) - $before
+        }
+        Invoke-FreshPwsh -Environment $environment -Command ($signIn + ' -ShareToken; Disconnect-ITwin') | Out-Null
+        $crowdWith = & $crowd ($signIn + ' -ShareToken' + $call)
+        $crowdAgain = & $crowd ($signIn + ' -ShareToken' + $call)
+        $crowdWithout = & $crowd ($signIn + $call)
+        [pscustomobject]@{
+            With = Get-Median $with; Without = Get-Median $without
+            Crowd = $size.Shared.Crowd; CrowdWith = $crowdWith; CrowdAgain = $crowdAgain; CrowdWithout = $crowdWithout
+        }
+    }
+    finally { Remove-Item $benchHome -Recurse -Force -ErrorAction Ignore }
+}
 # -Property: the target is a behaviour (a count, an order), not a timing, and holds at any size.
 # A timing below its target in the smoke pass is no verdict: its sizes are too small to measure.
 function Add-Row([string] $Scenario, [string] $Ours, [string] $Theirs, [string] $Ratio, [string] $Target, [bool] $Met, [switch] $Property) {
@@ -252,12 +317,25 @@ if (`$n -ne $count) { throw "counted `$n" }
             '-Settings', (ConvertTo-Json $settings -Compress -Depth 4), '-BenchCommon', (Join-Path $PSScriptRoot 'BenchCommon.ps1'))
         if ($run.ExitCode -ne 0) { throw "The network benchmark failed: $($run.Output)" }
         $result = ($run.Output -split "`n" | Where-Object { $_ -like '{*' } | Select-Object -Last 1) | ConvertFrom-Json
+
+        # 8. The shared token (-ShareToken), over the same network ------------------------------------
+        Write-BenchStep 8 'the shared token (fresh processes, TLS, round trip)'
+        $shared = Measure-SharedToken -Emulator $networkEmulators['H2'] -App $settings['H2'] -CaBundle $bundle
     }
     finally {
         foreach ($e in $networkEmulators.Values) { Stop-ITwinEmulator -Emulator $e }
         Remove-Item $caDir -Recurse -Force -ErrorAction Ignore
     }
     $where = "TLS, $($net.RoundTripMs) ms round trip"
+    if ($shared) {
+        $startRatio = $shared.With / $shared.Without
+        Add-Row "Shared token ($where): a fresh process, start to first call's result" ('{0:N0} ms with -ShareToken' -f $shared.With) ('{0:N0} ms without' -f $shared.Without) ('{0:N2}x' -f $startRatio) '< 1x' ($startRatio -lt 1)
+        Add-Row "Shared token: token requests of $($shared.Crowd) fresh processes started at once" "$($shared.CrowdWith) with -ShareToken" "$($shared.CrowdWithout) without" '' '<= 2 (1 expected)' ($shared.CrowdWith -le 2) -Property
+        Add-Row "Shared token: token requests of $($shared.Crowd) more, within the token's life" "$($shared.CrowdAgain) with -ShareToken" "$($shared.CrowdWithout) without" '' '0' ($shared.CrowdAgain -eq 0) -Property
+    }
+    else {
+        Add-Row 'Shared token: not measured' 'the real SecretManagement and SecretStore were not found' '' '' '' $false -Property
+    }
     $p = $result.PerRequest
     $netWire = $p.ITwinAuth / $p.HttpClient
     $netIrm = $p.InvokeRestMethod / $p.ITwinAuth

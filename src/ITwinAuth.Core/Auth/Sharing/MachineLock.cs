@@ -15,6 +15,10 @@ namespace ITwinAuth.Core;
 /// that cannot get the lock in time (or at all: a folder it cannot write) goes on without it, which
 /// costs at most one more token request, never an error. The wait is on real time: it waits for
 /// other processes, not for this one's clock.
+/// The file holds one note, written by the holder that stored a token: when that token expires
+/// (never the token). A later holder that cannot see the token yet learns from it that the store
+/// has one (a store whose copy in this process is behind: SecretStore reads another process's
+/// write seconds later), and waits for the store instead of asking the authority again.
 /// </summary>
 public sealed class MachineLock : IDisposable
 {
@@ -23,6 +27,61 @@ public sealed class MachineLock : IDisposable
     private MachineLock(FileStream file) => _file = file;
 
     public void Dispose() => _file.Dispose();
+
+    private const string NoteHeader = "ITwinAuth shared token lock 1";
+
+    /// <summary>When the token the last holder stored expires, and its lifetime; null when no note can be read.</summary>
+    public (DateTimeOffset ExpiresOn, TimeSpan Lifetime)? ReadNote()
+    {
+        try
+        {
+            _file.Position = 0;
+            var buffer = new byte[256];
+            var length = _file.Read(buffer, 0, buffer.Length);
+            var lines = System.Text.Encoding.ASCII.GetString(buffer, 0, length).Split('\n');
+            if (lines.Length < 3 || lines[0] != NoteHeader) return null;
+            if (!DateTimeOffset.TryParseExact(lines[1], "O", System.Globalization.CultureInfo.InvariantCulture,
+                    System.Globalization.DateTimeStyles.AssumeUniversal, out var expiresOn)) return null;
+            if (!long.TryParse(lines[2], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) ||
+                seconds < 1 || seconds > TokenClient.MaximumExpiresIn) return null;
+            return (expiresOn, TimeSpan.FromSeconds(seconds));
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Forgets the note (the stored token was removed).</summary>
+    public void ClearNote()
+    {
+        try
+        {
+            _file.SetLength(0);
+            _file.Flush(true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>Notes that a token expiring at <paramref name="expiresOn"/> was stored (never the token).</summary>
+    public void WriteNote(DateTimeOffset expiresOn, TimeSpan lifetime)
+    {
+        try
+        {
+            var note = System.Text.Encoding.ASCII.GetBytes(
+                $"{NoteHeader}\n{expiresOn.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture)}\n{(long)lifetime.TotalSeconds}\n");
+            _file.SetLength(0);
+            _file.Position = 0;
+            _file.Write(note, 0, note.Length);
+            _file.Flush(true);
+        }
+        catch (IOException)
+        {
+            // Only a hint for the next holder: without it, that holder asks the authority.
+        }
+    }
 
     /// <summary>The folder of the user's where lock files are kept: the per-user runtime folder on Linux
     /// when there is one, else a folder of the user's name in the temp folder.</summary>

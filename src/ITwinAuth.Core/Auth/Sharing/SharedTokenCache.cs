@@ -32,6 +32,10 @@ public sealed class SharedTokenCache
     /// <summary>The most writing or removing an entry may take.</summary>
     public static readonly TimeSpan WriteBudget = TimeSpan.FromSeconds(10);
 
+    /// <summary>The longest wait for the store to show a token the lock's note says another process stored
+    /// (SecretStore shows another process's write after about 5 s).</summary>
+    public static readonly TimeSpan CatchUpWait = TimeSpan.FromSeconds(7);
+
     private readonly Clock _clock;
     private readonly ConcurrentDictionary<string, Used> _used = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _warned = new(StringComparer.OrdinalIgnoreCase);
@@ -71,7 +75,7 @@ public sealed class SharedTokenCache
                     var (lockHeld, waited) = await MachineLock.AcquireAsync(LockFolder, request.Name, left < LockWait ? left : LockWait,
                         request.Log, deadline.Token).ConfigureAwait(false);
                     held = lockHeld;
-                    if (waited && !request.Force && (await TryReadAsync(request, deadline).ConfigureAwait(false)).Token is { } written)
+                    if (!request.Force && await ReadAfterLockAsync(request, held, waited, deadline).ConfigureAwait(false) is { } written)
                         return written;
                 }
             }
@@ -82,12 +86,41 @@ public sealed class SharedTokenCache
                 request.Log.Verbose($"The shared token cache did not answer within {Budget.TotalSeconds:0} s: requesting a token without it.");
             }
             var fresh = await fromAuthority().ConfigureAwait(false);
-            await TryWriteAsync(request, fresh).ConfigureAwait(false);
+            if (await TryWriteAsync(request, fresh).ConfigureAwait(false)) held?.WriteNote(fresh.ExpiresOn, fresh.Lifetime);
             return fresh;
         }
         finally
         {
             held?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// With the lock: the entry another process has just stored, if any. The lock's note says whether a
+    /// token that is still fresh was stored; then the store is read until it shows it, within what is
+    /// left of the budget, since a store may show this process another's write only seconds later. With
+    /// no such note, one read when this process had to wait (the holder may have stored one), else none.
+    /// </summary>
+    private async Task<ITwinAccessToken?> ReadAfterLockAsync(SharedTokenRequest request, MachineLock? held, bool waited, CallDeadline deadline)
+    {
+        var note = held?.ReadNote();
+        var stored = note is { } n && n.ExpiresOn - _clock.UtcNow - TokenClient.ExpirySlack(n.Lifetime) > TokenCache.MarginFor(n.Lifetime, request.Margin);
+        if (!stored) return waited ? (await TryReadAsync(request, deadline).ConfigureAwait(false)).Token : null;
+        request.Log.Verbose($"Another process stored a token that expires {note!.Value.ExpiresOn:u}: reading {request.Store.Description} until it shows it.");
+        var pause = TimeSpan.FromMilliseconds(100);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var (token, answered) = await TryReadAsync(request, deadline).ConfigureAwait(false);
+            if (token is not null || !answered) return token;
+            if (watch.Elapsed >= CatchUpWait)
+            {
+                request.Log.Verbose($"{request.Store.Description} did not show the stored token within {CatchUpWait.TotalSeconds:0} s.");
+                return null;
+            }
+            // Real time: the wait is for the store to catch up with another process, not for this one's clock.
+            await Task.Delay(pause, deadline.Token).ConfigureAwait(false);
+            if (pause < TimeSpan.FromSeconds(1)) pause = TimeSpan.FromTicks(pause.Ticks * 2);
         }
     }
 
@@ -104,6 +137,9 @@ public sealed class SharedTokenCache
             if (filter is not null && !filter(pair.Value.Key)) continue;
             try
             {
+                // The lock's note would send the next process waiting for a token that is gone.
+                var (held, _) = await MachineLock.AcquireAsync(LockFolder, pair.Key, TimeSpan.FromSeconds(1), log, cancellationToken).ConfigureAwait(false);
+                using (held) held?.ClearNote();
                 if (await pair.Value.Store.RemoveAsync(pair.Key, WriteBudget, dispatcher, cancellationToken).ConfigureAwait(false))
                 {
                     removed++;
@@ -154,7 +190,8 @@ public sealed class SharedTokenCache
         return (token, true);
     }
 
-    private async Task TryWriteAsync(SharedTokenRequest request, ITwinAccessToken token)
+    /// <summary>Stores the token for the others; false when it could not be stored.</summary>
+    private async Task<bool> TryWriteAsync(SharedTokenRequest request, ITwinAccessToken token)
     {
         try
         {
@@ -163,14 +200,17 @@ public sealed class SharedTokenCache
             await request.Store.WriteAsync(request.Name, value, SharedTokenEntry.Metadata(token), WriteBudget, request.Dispatcher, deadline.Token)
                 .ConfigureAwait(false);
             request.Log.Verbose($"Shared the new token as {request.Name} in {request.Store.Description} (expires {token.ExpiresOn:u}).");
+            return true;
         }
         catch (Exception ex) when (ex is ITwinAuthException || (ex is OperationCanceledException && !request.Cancellation.IsCancellationRequested))
         {
             Failed(request, "written", ex);
+            return false;
         }
         catch (OperationCanceledException)
         {
             request.Log.Verbose($"The new token was not shared: the command was stopped first.");
+            return false;
         }
     }
 
