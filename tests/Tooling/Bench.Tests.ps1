@@ -47,6 +47,13 @@ Describe 'The benchmark' -Tag Bench {
             $inFlight = $network | Where-Object { $_ -like '*most in flight*' }
             $inFlight -match '\| (\d+) \(h2\), (\d+) \(HTTP/1.1\)' | Should -BeTrue -Because $inFlight
             [int]$Matches[1] | Should -BeGreaterThan 1 -Because 'the fan-out overlapped at the server'
+            # The shared token (issue 25), when the real SecretStore is here: a crowd of fresh processes made one
+            # token request between them with -ShareToken, one each without, and none more within the token's life.
+            if ($env:ITWINAUTH_SECRETMANAGEMENT_MODULES) {
+                $sharedRows = @($rows | Where-Object Scenario -like 'Shared token*')
+                $sharedRows.Count | Should -Be 3 -Because ($sharedRows.Line -join "`n")
+                foreach ($row in $sharedRows | Where-Object Scenario -like '*token requests*') { $row.Met | Should -Be 'yes' -Because $row.Line }
+            }
             # The PowerShell 7 build (the one this task runs) sends every fan-out call over HTTP/2.
             $network | Where-Object { $_ -like '*HTTP/2 vs HTTP/1.1*' } | Should -Match '\| yes \|$' -Because 'every fan-out call went over HTTP/2'
         }
