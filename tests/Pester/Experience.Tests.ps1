@@ -199,7 +199,7 @@ Describe 'Typed output and views' -Tag Experience {
         $app = New-TestApp -Emulator $emulator
         $token = Connect-TestApp -Emulator $emulator -App $app
         ($token | Out-String) | Should -Match 'ClientId\s+Scopes\s+ExpiresOn\s+FromCache'
-        ($token | Get-Member -MemberType Property).Name | Should -Be @('ApiBaseUri', 'Authority', 'Claims', 'ClientId', 'ExpiresIn', 'ExpiresOn', 'FromCache', 'IssuedOn', 'Scopes', 'Token', 'TokenType')
+        ($token | Get-Member -MemberType Property).Name | Should -Be @('ApiBaseUri', 'Authority', 'Claims', 'ClientId', 'ExpiresIn', 'ExpiresOn', 'FromCache', 'FromSharedCache', 'IssuedOn', 'Scopes', 'Token', 'TokenType')
         (Get-ITwinConnection | Out-String -Width 250) | Should -Match 'ClientId\s+ApiBaseUri\s+Scopes\s+CredentialSource\s+TokenExpiresOn'
         (Get-ITwinMe | Out-String) | Should -Match 'Email\s+:\s+service-'
         (Get-ITwinMe | Format-List * | Out-String) | Should -Match 'AlternateEmail'

@@ -77,8 +77,7 @@ public static class TokenClient
         {
             // RFC 6749 scope tokens are visible ASCII without '"' or '\\'; a scope list is shown to the user, so
             // anything else (control characters, an object, a flood) is refused rather than displayed.
-            if (scopeElement.ValueKind != System.Text.Json.JsonValueKind.String || scopeElement.GetString() is not { Length: <= 4096 } granted ||
-                granted.Split(' ').Any(s => s.Length > 0 && (!IsVisibleAscii(s) || s.IndexOf('"') >= 0 || s.IndexOf('\\') >= 0)))
+            if (scopeElement.ValueKind != System.Text.Json.JsonValueKind.String || scopeElement.GetString() is not { } granted || !IsScopeList(granted))
                 throw Invalid(result, $"with a scope that is not a list of OAuth scope names ({Sentence.Excerpt(scopeElement.GetRawText(), 40)})");
             if (TokenCacheKey.NormalizeScopes(new[] { granted }) is { Length: > 0 } normalized) grantedScopes = normalized;
         }
@@ -121,6 +120,11 @@ public static class TokenClient
             throw Invalid(result, $"with an expires_in of {Sentence.Excerpt(value.GetRawText(), 40)} seconds, beyond any token's lifetime (at most a year)");
         return (long)Math.Floor(seconds);
     }
+
+    /// <summary>RFC 6749 scope tokens, space-separated: visible ASCII without '"' or '\\', at most 4,096 characters.
+    /// A scope list is shown to the user, so anything else (control characters, a flood) is refused.</summary>
+    internal static bool IsScopeList(string scopes) =>
+        scopes.Length <= 4096 && scopes.Split(' ').All(s => s.Length == 0 || (IsVisibleAscii(s) && s.IndexOf('"') < 0 && s.IndexOf('\\') < 0));
 
     internal static bool IsVisibleAscii(string text)
     {

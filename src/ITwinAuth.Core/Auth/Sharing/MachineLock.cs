@@ -83,14 +83,18 @@ public sealed class MachineLock : IDisposable
         }
     }
 
-    /// <summary>The folder of the user's where lock files are kept: the per-user runtime folder on Linux
-    /// when there is one, else a folder of the user's name in the temp folder.</summary>
+    /// <summary>The folder of the user's where lock files are kept, one no other user can write: the
+    /// per-user runtime folder ($XDG_RUNTIME_DIR) when there is one; else the temp folder on Windows
+    /// and macOS, which is the user's own there; else (Linux, where /tmp is everyone's) the user's
+    /// local data folder.</summary>
     public static string DefaultFolder()
     {
         var runtime = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
         if (!string.IsNullOrEmpty(runtime) && Path.IsPathRooted(runtime)) return Path.Combine(runtime!, "ITwinAuth");
-        var user = string.Concat(Environment.UserName.Split(Path.GetInvalidFileNameChars()));
-        return Path.Combine(Path.GetTempPath(), "ITwinAuth-" + (user.Length == 0 ? "user" : user));
+        var linux = System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Linux);
+        var data = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData);
+        if (linux && !string.IsNullOrEmpty(data)) return Path.Combine(data, "ITwinAuth", "locks");
+        return Path.Combine(Path.GetTempPath(), "ITwinAuth");
     }
 
     /// <summary>Takes the lock of <paramref name="name"/> in <paramref name="folder"/>, waiting at most

@@ -120,9 +120,9 @@ public static class SharedTokenEntry
             return Refuse("its lifetime is missing or impossible", out reason);
         if (!DateTimeOffset.TryParseExact(root.String("expiresOn"), "O", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var expiresOn))
             return Refuse("its expiry is missing or not a date", out reason);
-        var scopes = TokenCacheKey.NormalizeScopes(new[] { root.String("scope") ?? string.Empty });
-        if (scopes.Length == 0 || string.Join(" ", scopes).Length > 4096)
-            return Refuse("its scopes are missing", out reason);
+        var scope = root.String("scope");
+        if (scope is null || !TokenClient.IsScopeList(scope) || TokenCacheKey.NormalizeScopes(new[] { scope }) is not { Length: > 0 } scopes)
+            return Refuse("its scopes are missing or not a list of OAuth scope names", out reason);
 
         var claims = ITwinTokenClaims.Decode(token);
         if (claims.IsJwt && claims.ClientId is { } client && !string.Equals(client, key.ClientId, StringComparison.Ordinal))
