@@ -143,11 +143,13 @@ public sealed class SharedMachineLockTests : IDisposable
         Assert.False(result.Waited, string.Join("\n", log.Lines));
     }
 
-    /// <summary>Starts flock(1) holding an exclusive lock on <paramref name="path"/> in another process; returns once it holds it.</summary>
+    /// <summary>Starts flock(1) holding an exclusive lock on <paramref name="path"/> in another process; returns once it holds it.
+    /// -o: the command it runs does not inherit the locked descriptor, so flock's own process is the only holder
+    /// (otherwise the lock outlives flock until its child is reaped too, and the test would race that).</summary>
     private static async Task<Process> HoldWithFlock(string path)
     {
         var start = new ProcessStartInfo("flock") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in new[] { "-x", path, "sh", "-c", "echo locked; exec sleep 120" }) start.ArgumentList.Add(argument);
+        foreach (var argument in new[] { "-o", "-x", path, "sh", "-c", "echo locked; exec sleep 120" }) start.ArgumentList.Add(argument);
         var process = Process.Start(start)!;
         var line = await process.StandardOutput.ReadLineAsync().Within(SharedKit.HangBound, "flock taking the lock");
         Assert.Equal("locked", line);
