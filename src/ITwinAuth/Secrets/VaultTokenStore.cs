@@ -31,6 +31,7 @@ internal sealed class VaultTokenStore : ISharedTokenStore
         {
             null => null,
             SecureString text => StoredEntry.OfText(text),
+            string { Length: > TokenClient.MaximumTokenLength } => StoredEntry.OfOther("text longer than any shared token"),
             string text => StoredEntry.OfText(SecretText.ToSecureString(text)),
             var other => StoredEntry.OfOther(Describe(other)),
         }, cancellationToken);

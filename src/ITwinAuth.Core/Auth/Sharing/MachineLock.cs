@@ -104,6 +104,16 @@ public sealed class MachineLock : IDisposable
         ILogSink log, CancellationToken cancellationToken)
     {
         var path = Path.Combine(folder, name + ".lock");
+        try
+        {
+            Directory.CreateDirectory(folder);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            // A file where the folder should be, a folder the user cannot write: no lock, and no wait for one.
+            log.Verbose($"The renewal lock folder {folder} cannot be made ({ex.GetType().Name}): renewing without a lock.");
+            return (null, false);
+        }
         var watch = Stopwatch.StartNew();
         var pause = TimeSpan.FromMilliseconds(10);
         var waited = false;
@@ -111,7 +121,6 @@ public sealed class MachineLock : IDisposable
         {
             try
             {
-                Directory.CreateDirectory(folder);
                 var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
                 if (waited) log.Verbose($"Took the renewal lock {path} after {watch.Elapsed.TotalSeconds:0.##} s.");
                 return (new MachineLock(file), waited);

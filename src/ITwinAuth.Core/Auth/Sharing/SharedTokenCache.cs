@@ -147,7 +147,7 @@ public sealed class SharedTokenCache
                 }
                 _used.TryRemove(pair.Key, out _);
             }
-            catch (Exception ex) when (ex is ITwinAuthException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 log.Warning($"The shared token {pair.Key} could not be removed from {pair.Value.Store.Description}: {Reason(ex)} " +
                             $"Other processes may use it until it expires; remove it with Remove-Secret -Name {pair.Key}.");
@@ -165,8 +165,9 @@ public sealed class SharedTokenCache
         {
             entry = await request.Store.ReadAsync(request.Name, Positive(deadline.Left), request.Dispatcher, deadline.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is ITwinAuthException || (ex is OperationCanceledException && !request.Cancellation.IsCancellationRequested))
+        catch (Exception ex) when (ex is not OperationCanceledException || !request.Cancellation.IsCancellationRequested)
         {
+            // Any failure of the store, the module's or not: the shared cache never ends a sign-in.
             Failed(request, "read", ex);
             return (null, false);
         }
@@ -193,6 +194,12 @@ public sealed class SharedTokenCache
     /// <summary>Stores the token for the others; false when it could not be stored.</summary>
     private async Task<bool> TryWriteAsync(SharedTokenRequest request, ITwinAccessToken token)
     {
+        if (!SharedTokenEntry.Fits(token))
+        {
+            request.Log.Verbose($"The new token is {token.SecureToken.Length:N0} characters long, too long to share (a vault's SecureString holds " +
+                                "at most 65,536 with the entry around it): it is kept in this process only.");
+            return false;
+        }
         try
         {
             using var deadline = new CallDeadline(WriteBudget, _clock, request.Cancellation);
@@ -202,7 +209,7 @@ public sealed class SharedTokenCache
             request.Log.Verbose($"Shared the new token as {request.Name} in {request.Store.Description} (expires {token.ExpiresOn:u}).");
             return true;
         }
-        catch (Exception ex) when (ex is ITwinAuthException || (ex is OperationCanceledException && !request.Cancellation.IsCancellationRequested))
+        catch (Exception ex) when (ex is not OperationCanceledException || !request.Cancellation.IsCancellationRequested)
         {
             Failed(request, "written", ex);
             return false;
@@ -223,9 +230,14 @@ public sealed class SharedTokenCache
         else request.Log.Verbose(message);
     }
 
-    private static string Reason(Exception ex) => ex is OperationCanceledException
-        ? $"it did not answer in time."
-        : Sentence.End(ex.Message);
+    /// <summary>Why a store failed: the module's own message, or only the type of anything else (whose text
+    /// no one checked).</summary>
+    private static string Reason(Exception ex) => ex switch
+    {
+        OperationCanceledException => "it did not answer in time.",
+        ITwinAuthException => Sentence.End(ex.Message),
+        _ => $"it failed ({ex.GetType().Name}).",
+    };
 
     private static TimeSpan Positive(TimeSpan span) => span > TimeSpan.Zero ? span : TimeSpan.Zero;
 

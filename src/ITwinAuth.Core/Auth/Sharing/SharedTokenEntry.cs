@@ -39,7 +39,11 @@ public static class SharedTokenEntry
         return name.ToString();
     }
 
-    /// <summary>The value to store for <paramref name="token"/> under <paramref name="name"/>.</summary>
+    /// <summary>Whether <paramref name="token"/>'s entry fits in a SecureString (65,536 characters): a token the
+    /// authority may issue can be too long to share, and is then kept in memory only.</summary>
+    public static bool Fits(ITwinAccessToken token) => token.SecureToken.Length + 1024 <= TokenClient.MaximumTokenLength;
+
+    /// <summary>The value to store for <paramref name="token"/> under <paramref name="name"/> (one that <see cref="Fits"/>).</summary>
     public static SecureString Encode(ITwinAccessToken token, string name) =>
         SecretText.Use(token.SecureToken, text =>
         {
