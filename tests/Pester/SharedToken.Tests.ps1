@@ -161,7 +161,9 @@ if ($env:BARRIER) { '##READY##'; $null = [Console]::In.ReadLine() }
 $watch = [Diagnostics.Stopwatch]::StartNew()
 $result = [ordered]@{ Pid = $PID; Error = $null; Warnings = @(); Shared = @() }
 try {
-    $verbose = Connect-ITwin -Vault Store -SecretName app -ShareToken -Authority $env:AUTHORITY -ApiBaseUri $env:API -Verbose -WarningVariable signInWarnings 4>&1
+    # The verbose lines are kept, and printed as they come: a process that dies shows how far it got.
+    Connect-ITwin -Vault Store -SecretName app -ShareToken -Authority $env:AUTHORITY -ApiBaseUri $env:API -Verbose -WarningVariable signInWarnings 4>&1 |
+        ForEach-Object { "$_" } | Tee-Object -Variable verbose | ForEach-Object { "##VERBOSE## $_"; [Console]::Out.Flush() }
     $result.SignInSeconds = $watch.Elapsed.TotalSeconds
     $result.Email = (Get-ITwinMe -WarningVariable meWarnings).Email
     # FromSharedCache describes one call: the sign-in's token is not output by Connect-ITwin, and a later
