@@ -321,6 +321,13 @@ Describe 'What the module refuses before anything is sent' -Tag Surface, Sets {
             @{ Case = '-Scope openid (it needs a user)'; ErrorId = 'ScopeNotAllowed'; Run = { & $sign -ClientId $app.ClientId -ClientSecret $app.SecureSecret @hosts -Scope openid } }
             @{ Case = '-Authority that is not a URI'; ErrorId = 'InvalidUri'; Run = { & $sign -ClientId $app.ClientId -ClientSecret $app.SecureSecret -Authority 'ims.bentley' -ApiBaseUri $hosts.ApiBaseUri } }
             @{ Case = '-ApiBaseUri on plain http off loopback'; ErrorId = 'InsecureUri'; Run = { & $sign -ClientId $app.ClientId -ClientSecret $app.SecureSecret -Authority $hosts.Authority -ApiBaseUri 'http://api.example.com' } }
+            # -ShareToken shares through the vault the secret came from: these sets have none, and name none (-ShareTokenVault).
+            @{ Case = '-ShareToken with -ClientSecret'; ErrorId = 'InvalidParameter'; Run = { & $sign -ClientId $app.ClientId -ClientSecret $app.SecureSecret @hosts -ShareToken } }
+            @{ Case = '-ShareToken with -Credential'; ErrorId = 'InvalidParameter'; Run = { & $sign -Credential ([pscredential]::new($app.ClientId, $app.SecureSecret)) @hosts -ShareToken } }
+            @{ Case = '-ShareToken with the environment variables'; ErrorId = 'InvalidParameter'; Run = {
+                    $env:ITWIN_CLIENT_ID = $app.ClientId; $env:ITWIN_CLIENT_SECRET = $app.Secret
+                    try { & $sign @hosts -ShareToken } finally { Remove-Item Env:ITWIN_CLIENT_ID, Env:ITWIN_CLIENT_SECRET } } }
+            @{ Case = '-ShareTokenVault that is blank'; ErrorId = 'InvalidParameter'; Run = { & $sign -ClientId $app.ClientId -ClientSecret $app.SecureSecret @hosts -ShareTokenVault ' ' } }
         ) {
             Assert-Refused ([scriptblock]::Create("`$sign = '$Sign'`n$Run")) $ErrorId | Out-Null
         }
