@@ -17,8 +17,8 @@ namespace ITwinAuth.Core;
 /// A store that fails (locked, offline, throwing, slow) costs a warning, once per store in this
 /// process, and never the token: the in-memory cache goes on alone. Time: the read, the lock and the
 /// second read share <see cref="Budget"/>; the write has <see cref="WriteBudget"/>; the token request
-/// keeps its own deadline. Which entries this process used is kept, so that Disconnect-ITwin and
-/// Clear-ITwinTokenCache can remove them too.
+/// keeps its own deadline. Which entries this process found or wrote is kept, so that Disconnect-ITwin
+/// and Clear-ITwinTokenCache can remove them too.
 /// </summary>
 public sealed class SharedTokenCache
 {
@@ -54,7 +54,6 @@ public sealed class SharedTokenCache
     /// which is then shared.</summary>
     public async Task<ITwinAccessToken> GetOrRequestAsync(SharedTokenRequest request, Func<Task<ITwinAccessToken>> fromAuthority)
     {
-        _used[request.Name] = new Used(request.Store, request.Key);
         MachineLock? held = null;
         try
         {
@@ -96,16 +95,18 @@ public sealed class SharedTokenCache
     }
 
     /// <summary>
-    /// With the lock: the entry another process has just stored, if any. The lock's note says whether a
-    /// token that is still fresh was stored; then the store is read until it shows it, within what is
-    /// left of the budget, since a store may show this process another's write only seconds later. With
-    /// no such note, one read when this process had to wait (the holder may have stored one), else none.
+    /// With the lock: the entry another process has stored since this one's first read, if any. The
+    /// lock's note says whether a token that is still fresh was stored; then the store is read until it
+    /// shows it (at most <see cref="CatchUpWait"/>), since a store may show this process another's write
+    /// only seconds later. With no such note, one read: the holder this process waited for, or a process
+    /// on another machine, may have stored one since. Without a lock (a folder that cannot be used), none.
     /// </summary>
     private async Task<ITwinAccessToken?> ReadAfterLockAsync(SharedTokenRequest request, MachineLock? held, bool waited, CallDeadline deadline)
     {
+        if (held is null && !waited) return null;
         var note = held?.ReadNote();
         var stored = note is { } n && n.ExpiresOn - _clock.UtcNow - TokenClient.ExpirySlack(n.Lifetime) > TokenCache.MarginFor(n.Lifetime, request.Margin);
-        if (!stored) return waited ? (await TryReadAsync(request, deadline).ConfigureAwait(false)).Token : null;
+        if (!stored) return (await TryReadAsync(request, deadline).ConfigureAwait(false)).Token;
         request.Log.Verbose($"Another process stored a token that expires {note!.Value.ExpiresOn:u}: reading {request.Store.Description} until it shows it.");
         var pause = TimeSpan.FromMilliseconds(100);
         var watch = System.Diagnostics.Stopwatch.StartNew();
@@ -171,6 +172,8 @@ public sealed class SharedTokenCache
             Failed(request, "read", ex);
             return (null, false);
         }
+        // The store holds an entry under this name: Disconnect-ITwin and Clear-ITwinTokenCache remove it.
+        if (entry is not null) _used[request.Name] = new Used(request.Store, request.Key);
         if (entry is null)
         {
             log.Verbose($"No shared token {request.Name} in {request.Store.Description} yet.");
@@ -206,6 +209,7 @@ public sealed class SharedTokenCache
             using var value = SharedTokenEntry.Encode(token, request.Name);
             await request.Store.WriteAsync(request.Name, value, SharedTokenEntry.Metadata(token), WriteBudget, request.Dispatcher, deadline.Token)
                 .ConfigureAwait(false);
+            _used[request.Name] = new Used(request.Store, request.Key);
             request.Log.Verbose($"Shared the new token as {request.Name} in {request.Store.Description} (expires {token.ExpiresOn:u}).");
             return true;
         }
