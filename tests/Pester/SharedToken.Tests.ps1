@@ -203,7 +203,7 @@ try {
     $result.Shared = @($verbose -match 'shared token|renewal lock')
     $result.Warnings = @($warnings | ForEach-Object { "$_" })
     $token = Get-ITwinServiceToken
-    $result.ExpiresOn = $token.ExpiresOn.UtcDateTime.ToString('O', [cultureinfo]::InvariantCulture)
+    $result.ExpiresOnTicks = $token.ExpiresOn.UtcTicks   # ticks: ConvertFrom-Json would make a date of an ISO string
     $result.Lifetime = [long]($token.ExpiresOn - $token.IssuedOn).TotalSeconds
 }
 catch { $result.Error = "$($_.FullyQualifiedErrorId): $($_.Exception.Message)" }
@@ -432,8 +432,9 @@ Write-Result @{ Name = $name; Left = Get-SharedName }
                 # R held its lock elsewhere; a renewer leaves a note in the lock it held (the stored token's
                 # expiry and lifetime, never the token: MachineLock.WriteNote). The test holds W's lock, so it
                 # leaves R's note there, as R would have.
-                if ($renewed.Results[0].ExpiresOn) {
-                    $note = [Text.Encoding]::ASCII.GetBytes("ITwinAuth shared token lock 1`n$($renewed.Results[0].ExpiresOn)`n$($renewed.Results[0].Lifetime)`n")
+                if ($renewed.Results[0].ExpiresOnTicks) {
+                    $expires = [DateTime]::new([long]$renewed.Results[0].ExpiresOnTicks, 'Utc').ToString('O', [cultureinfo]::InvariantCulture)
+                    $note = [Text.Encoding]::ASCII.GetBytes("ITwinAuth shared token lock 1`n$expires`n$($renewed.Results[0].Lifetime)`n")
                     $held.SetLength(0)
                     $held.Write($note, 0, $note.Length)
                     $held.Flush()

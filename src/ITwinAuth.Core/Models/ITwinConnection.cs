@@ -24,7 +24,7 @@ public sealed class ITwinConnection
         SettingsFrom = settings.Origins;
         TokenExpiresOn = tokenExpiresOn;
         Proxy = live.Proxy?.ToString();
-        SharedTokenVault = live.SharedStore?.Id;
+        SharedTokenVault = live.SharedStore is { } store ? ServerText.Line(store.Id, 256) : null;
     }
 
     public string ClientId { get; }

@@ -36,6 +36,10 @@ public sealed class ITwinTokenClaims
         ? $"{ClientId ?? Subject} from {Issuer} [{string.Join(" ", Scopes)}] until {ExpiresAt:u}"
         : "not a JWT (an opaque token): it carries no claims to read";
 
+    /// <summary>The payload has a client_id that is neither a string nor a number (an array, an object): a
+    /// token that names its client in a way no check can read.</summary>
+    internal bool ClientIdNotText { get; private init; }
+
     internal static ITwinTokenClaims Decode(string token)
     {
         var parts = token.Split('.');
@@ -57,6 +61,7 @@ public sealed class ITwinTokenClaims
             NotBefore = Time(root, "nbf"),
             ExpiresAt = Time(root, "exp"),
             JwtId = Text(root, "jti"),
+            ClientIdNotText = root.Property("client_id") is { } id && Text(root, "client_id") is null && id.ValueKind != JsonValueKind.Null,
         };
     }
 

@@ -28,9 +28,10 @@ public sealed class DisconnectITwinCommand : AsyncPSCmdlet
         var settings = live.Settings;
         Func<TokenCacheKey, bool> ofApp = key => key.BelongsTo(settings.Authority, settings.ClientId);
         var removed = ITwinSession.Context.Tokens.Clear(ofApp);
-        var shared = await ITwinSession.Context.SharedTokens.RemoveAsync(ofApp, Dispatcher, Log, cancellationToken).ConfigureAwait(false);
+        // Forgotten before the vault is called: a slow vault stopped with Ctrl+C still leaves the process signed out.
         var wasCurrent = ReferenceEquals(ITwinSession.Current, live);
         if (wasCurrent) ITwinSession.Current = null;
+        var shared = await ITwinSession.Context.SharedTokens.RemoveAsync(ofApp, Dispatcher, Log, cancellationToken).ConfigureAwait(false);
         Log.Verbose($"Disconnected {settings.ClientId} at {settings.ApiBaseUri}: {removed} cached token(s) forgotten, {shared} shared token(s) removed" +
                     (wasCurrent ? "; there is no current connection now." : "; the current connection is another one and stays."));
     }

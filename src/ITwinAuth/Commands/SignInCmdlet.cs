@@ -138,9 +138,12 @@ public abstract class SignInCmdlet : AsyncPSCmdlet
     /// <summary>-ShareToken needs a vault: -ShareTokenVault, or the vault the secret comes from.</summary>
     private void CheckSharing()
     {
-        if (ShareTokenVault is { } vault && (vault.Trim().Length == 0 || VaultText.FirstControl(vault) >= 0))
+        // A name is shown (Get-ITwinConnection, messages): one that text cleaning would change (control or
+        // bidirectional characters) is no vault's name.
+        if (ShareTokenVault is { } vault && (vault.Trim().Length == 0 || vault.Length > 256 || ServerText.Line(vault, 256) != vault))
             throw new ITwinAuthException(ITwinErrorIds.InvalidParameter, ITwinErrorCategory.InvalidArgument,
-                "-ShareTokenVault needs the name of a registered SecretManagement vault (Get-SecretVault lists them).", "ShareTokenVault");
+                "-ShareTokenVault needs the name of a registered SecretManagement vault (Get-SecretVault lists them), without control or " +
+                "bidirectional characters.", "ShareTokenVault");
         if (ShareToken && ShareTokenVault is null && ParameterSetName != VaultSet)
             throw new ITwinAuthException(ITwinErrorIds.InvalidParameter, ITwinErrorCategory.InvalidArgument,
                 "-ShareToken shares the token through the vault the secret comes from, and this sign-in's secret comes from no vault. " +

@@ -30,6 +30,17 @@ public sealed class MachineLock : IDisposable
 
     private const string NoteHeader = "ITwinAuth shared token lock 1";
 
+    private static (MachineLock?, bool) Unusable(string path, string why, bool waited, ILogSink log)
+    {
+        log.Verbose($"The renewal lock {path} cannot be used ({why}): renewing without it.");
+        return (null, waited);
+    }
+
+    /// <summary>The lock is another process's: a sharing or lock violation on Windows (32, 33), EWOULDBLOCK
+    /// elsewhere (11 on Linux, 35 on macOS). Other failures are not waited out.</summary>
+    private static bool IsHeldElsewhere(IOException ex) =>
+        (ex.HResult & 0xFFFF) is 32 or 33 && (ex.HResult & unchecked((int)0xFFFF0000)) == unchecked((int)0x80070000) || ex.HResult is 11 or 35;
+
     /// <summary>When the token the last holder stored expires, and its lifetime; null when no note can be read.</summary>
     public (DateTimeOffset ExpiresOn, TimeSpan Lifetime)? ReadNote()
     {
@@ -46,7 +57,7 @@ public sealed class MachineLock : IDisposable
                 seconds < 1 || seconds > TokenClient.MaximumExpiresIn) return null;
             return (expiresOn, TimeSpan.FromSeconds(seconds));
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or NotSupportedException or UnauthorizedAccessException)
         {
             return null;
         }
@@ -60,8 +71,9 @@ public sealed class MachineLock : IDisposable
             _file.SetLength(0);
             _file.Flush(true);
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or NotSupportedException or UnauthorizedAccessException)
         {
+            // Only a hint for the next holder.
         }
     }
 
@@ -77,7 +89,7 @@ public sealed class MachineLock : IDisposable
             _file.Write(note, 0, note.Length);
             _file.Flush(true);
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or NotSupportedException or UnauthorizedAccessException)
         {
             // Only a hint for the next holder: without it, that holder asks the authority.
         }
@@ -121,20 +133,27 @@ public sealed class MachineLock : IDisposable
         {
             try
             {
+                // A link would make the note overwrite whatever it points to: only a regular file of the folder's own is a lock.
+                if (File.Exists(path) && (File.GetAttributes(path) & FileAttributes.ReparsePoint) != 0)
+                    return Unusable(path, "it is a link", waited, log);
                 var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+                if (!file.CanSeek)
+                {
+                    file.Dispose();
+                    return Unusable(path, "it is not a regular file", waited, log);
+                }
                 if (waited) log.Verbose($"Took the renewal lock {path} after {watch.Elapsed.TotalSeconds:0.##} s.");
                 return (new MachineLock(file), waited);
             }
-            catch (Exception ex) when (ex is UnauthorizedAccessException or DirectoryNotFoundException or PathTooLongException or NotSupportedException or ArgumentException)
+            catch (IOException ex) when (IsHeldElsewhere(ex))
             {
-                log.Verbose($"The renewal lock {path} cannot be taken ({ex.GetType().Name}): renewing without it.");
-                return (null, waited);
-            }
-            catch (IOException)
-            {
-                // Held by another process (a sharing violation on Windows, a lock elsewhere).
                 if (!waited) log.Verbose($"Another process is renewing this token (it holds {path}); waiting up to {wait.TotalSeconds:0.#} s for it.");
                 waited = true;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+            {
+                // Anything else (a link loop, a socket, a folder the user cannot write) will not change by waiting.
+                return Unusable(path, ex.GetType().Name, waited, log);
             }
             var left = wait - watch.Elapsed;
             if (left <= TimeSpan.Zero)

@@ -37,7 +37,8 @@ public sealed class SharedTokenCache
     public static readonly TimeSpan CatchUpWait = TimeSpan.FromSeconds(7);
 
     private readonly Clock _clock;
-    private readonly ConcurrentDictionary<string, Used> _used = new(StringComparer.Ordinal);
+    /// <summary>The entries this process found or wrote, by store and name.</summary>
+    private readonly ConcurrentDictionary<(string Store, string Name), Used> _used = new();
     private readonly ConcurrentDictionary<string, byte> _warned = new(StringComparer.OrdinalIgnoreCase);
     private readonly RejectedTokens _rejected = new();
 
@@ -105,7 +106,12 @@ public sealed class SharedTokenCache
     {
         if (held is null && !waited) return null;
         var note = held?.ReadNote();
-        var stored = note is { } n && n.ExpiresOn - _clock.UtcNow - TokenClient.ExpirySlack(n.Lifetime) > TokenCache.MarginFor(n.Lifetime, request.Margin);
+        // The note is believed only for a token that could be fresh now (not further off than its lifetime,
+        // as an entry is checked) and that the API has not rejected in this process (the note of a rejected
+        // token would keep this process waiting for a token the store already shows).
+        var stored = note is { } n && n.ExpiresOn - _clock.UtcNow is var left &&
+                     left - TokenClient.ExpirySlack(n.Lifetime) > TokenCache.MarginFor(n.Lifetime, request.Margin) &&
+                     left <= n.Lifetime + TimeSpan.FromMinutes(5) && !_rejected.Expiring(n.ExpiresOn);
         if (!stored) return (await TryReadAsync(request, deadline).ConfigureAwait(false)).Token;
         request.Log.Verbose($"Another process stored a token that expires {note!.Value.ExpiresOn:u}: reading {request.Store.Description} until it shows it.");
         var pause = TimeSpan.FromMilliseconds(100);
@@ -135,23 +141,24 @@ public sealed class SharedTokenCache
         var removed = 0;
         foreach (var pair in _used.ToArray())
         {
-            if (filter is not null && !filter(pair.Value.Key)) continue;
+            var used = pair.Value;
+            if (filter is not null && !filter(used.Key)) continue;
             try
             {
                 // The lock's note would send the next process waiting for a token that is gone.
-                var (held, _) = await MachineLock.AcquireAsync(LockFolder, pair.Key, TimeSpan.FromSeconds(1), log, cancellationToken).ConfigureAwait(false);
+                var (held, _) = await MachineLock.AcquireAsync(LockFolder, used.Name, TimeSpan.FromSeconds(1), log, cancellationToken).ConfigureAwait(false);
                 using (held) held?.ClearNote();
-                if (await pair.Value.Store.RemoveAsync(pair.Key, WriteBudget, dispatcher, cancellationToken).ConfigureAwait(false))
+                if (await used.Store.RemoveAsync(used.Name, WriteBudget, dispatcher, cancellationToken).ConfigureAwait(false))
                 {
                     removed++;
-                    log.Verbose($"Removed the shared token {pair.Key} from {pair.Value.Store.Description}.");
+                    log.Verbose($"Removed the shared token {used.Name} from {used.Store.Description}.");
                 }
                 _used.TryRemove(pair.Key, out _);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                log.Warning($"The shared token {pair.Key} could not be removed from {pair.Value.Store.Description}: {Reason(ex)} " +
-                            $"Other processes may use it until it expires; remove it with Remove-Secret -Name {pair.Key}.");
+                log.Warning($"The shared token {used.Name} could not be removed from {used.Store.Description}: {Reason(ex)} " +
+                            $"Other processes may use it until it expires; remove it with Remove-Secret -Name {used.Name}.");
             }
         }
         return removed;
@@ -173,7 +180,7 @@ public sealed class SharedTokenCache
             return (null, false);
         }
         // The store holds an entry under this name: Disconnect-ITwin and Clear-ITwinTokenCache remove it.
-        if (entry is not null) _used[request.Name] = new Used(request.Store, request.Key);
+        if (entry is not null) Remember(request);
         if (entry is null)
         {
             log.Verbose($"No shared token {request.Name} in {request.Store.Description} yet.");
@@ -209,7 +216,7 @@ public sealed class SharedTokenCache
             using var value = SharedTokenEntry.Encode(token, request.Name);
             await request.Store.WriteAsync(request.Name, value, SharedTokenEntry.Metadata(token), WriteBudget, request.Dispatcher, deadline.Token)
                 .ConfigureAwait(false);
-            _used[request.Name] = new Used(request.Store, request.Key);
+            Remember(request);
             request.Log.Verbose($"Shared the new token as {request.Name} in {request.Store.Description} (expires {token.ExpiresOn:u}).");
             return true;
         }
@@ -245,28 +252,37 @@ public sealed class SharedTokenCache
 
     private static TimeSpan Positive(TimeSpan span) => span > TimeSpan.Zero ? span : TimeSpan.Zero;
 
-    private sealed record Used(ISharedTokenStore Store, TokenCacheKey Key);
+    private void Remember(SharedTokenRequest request) =>
+        _used[(request.Store.Id.ToUpperInvariant(), request.Name)] = new Used(request.Store, request.Name, request.Key);
 
-    /// <summary>Digests of tokens the API rejected, the latest few.</summary>
+    private sealed record Used(ISharedTokenStore Store, string Name, TokenCacheKey Key);
+
+    /// <summary>Digests and expiries of tokens the API rejected, the latest few.</summary>
     private sealed class RejectedTokens
     {
-        private readonly Queue<string> _digests = new();
+        private readonly Queue<(string Digest, DateTimeOffset ExpiresOn)> _tokens = new();
 
         public void Add(ITwinAccessToken token)
         {
             var digest = Digest(token);
-            lock (_digests)
+            lock (_tokens)
             {
-                if (_digests.Contains(digest)) return;
-                _digests.Enqueue(digest);
-                while (_digests.Count > 16) _digests.Dequeue();
+                if (_tokens.Any(t => t.Digest == digest)) return;
+                _tokens.Enqueue((digest, token.ExpiresOn));
+                while (_tokens.Count > 16) _tokens.Dequeue();
             }
         }
 
         public bool Contains(ITwinAccessToken token)
         {
             var digest = Digest(token);
-            lock (_digests) return _digests.Contains(digest);
+            lock (_tokens) return _tokens.Any(t => t.Digest == digest);
+        }
+
+        /// <summary>Whether a rejected token expires at <paramref name="expiresOn"/> (to the second a note keeps).</summary>
+        public bool Expiring(DateTimeOffset expiresOn)
+        {
+            lock (_tokens) return _tokens.Any(t => (t.ExpiresOn - expiresOn).Duration() < TimeSpan.FromSeconds(2));
         }
 
         private static string Digest(ITwinAccessToken token) =>

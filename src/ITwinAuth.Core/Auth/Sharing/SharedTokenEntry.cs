@@ -129,7 +129,7 @@ public static class SharedTokenEntry
             return Refuse("its scopes are missing or not a list of OAuth scope names", out reason);
 
         var claims = ITwinTokenClaims.Decode(token);
-        if (claims.IsJwt && claims.ClientId is { } client && !string.Equals(client, key.ClientId, StringComparison.Ordinal))
+        if (claims.IsJwt && (claims.ClientIdNotText || (claims.ClientId is { } client && !string.Equals(client, key.ClientId, StringComparison.Ordinal))))
             return Refuse("its token was issued to another client id", out reason);
         // The token's own expiry wins when it is earlier than the entry says.
         if (claims.ExpiresAt is { } exp && exp < expiresOn) expiresOn = exp;
