@@ -65,6 +65,10 @@ public static class ServerText
     /// <summary>C0 (tab included: a terminal may expand it oddly inside a one-line field), DEL, C1,
     /// the line and paragraph separators (U+2028, U+2029: a line break wherever Unicode's line breaking
     /// applies, as NEL is), and the bidirectional overrides that can make a line read differently than it is.</summary>
+    /// <summary>A character no text from elsewhere may bring to a line: C0, DEL, C1, the Unicode line and
+    /// paragraph separators, and the bidirectional embeddings, overrides and isolates.</summary>
+    public static bool IsUnshowable(char c) => IsControl(c);
+
     private static bool IsControl(char c) =>
         c < ' ' || c == '\x7f' || (c >= '\x80' && c <= '\x9f') || c is '\u2028' or '\u2029' ||
         (c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069');

@@ -1,17 +1,20 @@
 using System.Text;
+using ITwinAuth.Core;
 
 namespace ITwinAuth.Secrets;
 
 /// <summary>
 /// Text that came from a vault or from SecretManagement (a failure's reason, a type name, a vault
 /// name from the registry) made fit for one of ITwinAuth's messages: no control characters, which
-/// could rewrite the console (ESC sequences) or forge lines in a log, and no more than an excerpt.
+/// could rewrite the console (ESC sequences) or forge lines in a log, no bidirectional controls, which
+/// could make it read otherwise, and no more than an excerpt.
 /// Never used on a secret: no secret goes into a message at all.
 /// </summary>
 internal static class VaultText
 {
-    /// <summary>C0 (tab excepted), DEL and C1: what <see cref="Excerpt"/> removes.</summary>
-    public static bool IsControl(char c) => (c < '\u0020' && c != '\t') || (c >= '\u007F' && c <= '\u009F');
+    /// <summary>What <see cref="Excerpt"/> removes: every character <see cref="ServerText"/> keeps from a
+    /// line (control characters, line separators, bidirectional controls), the tab excepted.</summary>
+    public static bool IsControl(char c) => c != '\t' && ServerText.IsUnshowable(c);
 
     /// <summary>The text without control characters (a line break becomes a space) and cut to at
     /// most <paramref name="maximum"/> characters, saying how many more there were.</summary>
