@@ -116,9 +116,9 @@ public sealed class SharedTokenCache
         request.Log.Verbose($"Another process stored a token that expires {note!.Value.ExpiresOn:u}: reading {request.Store.Description} until it shows it.");
         var pause = TimeSpan.FromMilliseconds(100);
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
+        for (var read = 0; ; read++)
         {
-            var (token, answered) = await TryReadAsync(request, deadline).ConfigureAwait(false);
+            var (token, answered) = await TryReadAsync(request, deadline, quiet: read > 0).ConfigureAwait(false);
             if (token is not null || !answered) return token;
             if (watch.Elapsed >= CatchUpWait)
             {
@@ -165,7 +165,8 @@ public sealed class SharedTokenCache
     }
 
     /// <summary>Reads the entry. Token: the usable token, or null. Answered: false when the store failed.</summary>
-    private async Task<(ITwinAccessToken? Token, bool Answered)> TryReadAsync(SharedTokenRequest request, CallDeadline deadline)
+    /// <param name="quiet">A read of a poll after the first: an absent or unusable entry is not told again.</param>
+    private async Task<(ITwinAccessToken? Token, bool Answered)> TryReadAsync(SharedTokenRequest request, CallDeadline deadline, bool quiet = false)
     {
         var log = request.Log;
         StoredEntry? entry;
@@ -183,7 +184,7 @@ public sealed class SharedTokenCache
         if (entry is not null) Remember(request);
         if (entry is null)
         {
-            log.Verbose($"No shared token {request.Name} in {request.Store.Description} yet.");
+            if (!quiet) log.Verbose($"No shared token {request.Name} in {request.Store.Description} yet.");
             return (null, true);
         }
         var token = SharedTokenEntry.Read(entry, request.Name, request.Key, request.Authority, request.Margin, _clock, out var reason);
@@ -194,7 +195,7 @@ public sealed class SharedTokenCache
         }
         if (token is null)
         {
-            log.Verbose($"The shared token {request.Name} in {request.Store.Description} is not used: {reason}. It will be replaced.");
+            if (!quiet) log.Verbose($"The shared token {request.Name} in {request.Store.Description} is not used: {reason}. It will be replaced.");
             return (null, true);
         }
         log.Verbose($"Using the shared token {request.Name} from {request.Store.Description}; it expires {token.ExpiresOn:u} (in {TokenCache.Describe(token.ExpiresIn)}).");
