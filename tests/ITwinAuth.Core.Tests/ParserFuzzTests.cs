@@ -222,6 +222,18 @@ public sealed class JsonValueTests
     }
 
     [Fact]
+    public void A_UTF8_byte_order_mark_before_the_JSON_is_skipped_as_Invoke_RestMethod_skips_it()
+    {
+        // RFC 8259 lets a parser ignore it; it was ResponseNotJson. Only a leading one: elsewhere it is not JSON.
+        using (var body = JsonBody.Read(Json("\uFEFF[\"a\",1]")))
+            Assert.Equal(new object?[] { "a", 1 }, (object?[])body.Convert(new ListFactory())!);
+        using (var page = Page.Read(Json("\uFEFF{\"items\":[\"b\"],\"_links\":{}}"), CredentialBoundary.ForApi(new Uri("https://api.example/"))))
+            Assert.Equal(new[] { "\"b\"" }, page.RawItems().ToArray());
+        Assert.Null(JsonRead.TryParse(Encoding.UTF8.GetBytes("[1,\uFEFF2]")));
+        Assert.Null(JsonRead.TryParse(Encoding.UTF8.GetBytes("\uFEFF")));
+    }
+
+    [Fact]
     public void Escaped_surrogate_pairs_and_an_escaped_backslash_before_u_are_read()
     {
         using var body = JsonBody.Read(Json("[\"\\ud83d\\ude00\",\"\\\\ud800\"]"));

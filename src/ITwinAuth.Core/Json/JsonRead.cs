@@ -24,17 +24,20 @@ internal static class JsonRead
     public static JsonDocument? TryParse(byte[] body, int maximumValues, out bool tooComplex)
     {
         tooComplex = false;
-        if (body.Length == 0) return null;
+        // A UTF-8 byte order mark before the JSON is allowed (RFC 8259 lets a parser ignore it, and
+        // Invoke-RestMethod does): it is skipped, not copied away.
+        var start = body.Length >= 3 && body[0] == 0xEF && body[1] == 0xBB && body[2] == 0xBF ? 3 : 0;
+        if (body.Length == start) return null;
         try
         {
-            StrictUtf8.GetCharCount(body);
-            if (ConversionBudget.CountValues(body, maximumValues) > maximumValues)
+            StrictUtf8.GetCharCount(body, start, body.Length - start);
+            if (ConversionBudget.CountValues(body.AsSpan(start), maximumValues) > maximumValues)
             {
                 tooComplex = true;
                 return null;
             }
-            var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = MaximumDepth });
-            if (!HasLoneSurrogate(body)) return document;
+            var document = JsonDocument.Parse(body.AsMemory(start), new JsonDocumentOptions { MaxDepth = MaximumDepth });
+            if (!HasLoneSurrogate(body, start)) return document;
             document.Dispose();
             return null;
         }
@@ -47,10 +50,10 @@ internal static class JsonRead
     /// <summary>Whether a string or property name of <paramref name="body"/> (already parsed) escapes a
     /// surrogate that has no partner. Only a body with an escaped surrogate ("\uD800" to "\uDFFF") is read
     /// again, string by string.</summary>
-    private static bool HasLoneSurrogate(byte[] body)
+    private static bool HasLoneSurrogate(byte[] body, int start)
     {
         if (!HasSurrogateEscape(body)) return false;
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = MaximumDepth });
+        var reader = new Utf8JsonReader(body.AsSpan(start), new JsonReaderOptions { MaxDepth = MaximumDepth });
         try
         {
             while (reader.Read())

@@ -66,7 +66,7 @@ public sealed class ConversionBudget
     /// (six times a body of "[0,0,...]"), so a body past its budget is refused by this count, never parsed.
     /// Bytes that are not JSON count as far as they go: the parser says what they are.
     /// </summary>
-    public static int CountValues(byte[] utf8, int maximum)
+    public static int CountValues(ReadOnlySpan<byte> utf8, int maximum)
     {
         var reader = new Utf8JsonReader(utf8, new JsonReaderOptions { MaxDepth = JsonRead.MaximumDepth });
         var count = 0;
