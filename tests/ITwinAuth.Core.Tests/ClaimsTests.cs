@@ -78,4 +78,13 @@ public sealed class ServerTextTests
         Assert.Equal("Not found.?WARNING: run Remove-Item ~ -Recurse?", text);
         Assert.DoesNotContain('\u2028', ServerText.Block("a\u2028b\nc"));
     }
+
+    [Fact]
+    public void Invisible_marks_do_not_reach_a_line_but_the_joiners_that_scripts_need_do()
+    {
+        // LRM, RLM and ALM reorder what is around them; a zero-width space, a word joiner or a BOM hide a
+        // difference ("admin" and "ad\u200bmin"). The joiners stay: emoji sequences and Persian need them.
+        Assert.Equal("a?b?c?d?e?f?g", ServerText.Line("a\u200eb\u200fc\u061cd\u200be\u2060f\ufeffg", 500));
+        Assert.Equal("\U0001F469\u200d\U0001F4BB \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", ServerText.Line("\U0001F469\u200d\U0001F4BB \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", 500));
+    }
 }

@@ -66,10 +66,15 @@ public static class ServerText
     /// the line and paragraph separators (U+2028, U+2029: a line break wherever Unicode's line breaking
     /// applies, as NEL is), and the bidirectional overrides that can make a line read differently than it is.</summary>
     /// <summary>A character no text from elsewhere may bring to a line: C0, DEL, C1, the Unicode line and
-    /// paragraph separators, and the bidirectional embeddings, overrides and isolates.</summary>
+    /// paragraph separators, the bidirectional embeddings, overrides, isolates and marks, and the
+    /// invisible ones (zero-width space, word joiner, BOM).</summary>
     public static bool IsUnshowable(char c) => IsControl(c);
 
     private static bool IsControl(char c) =>
         c < ' ' || c == '\x7f' || (c >= '\x80' && c <= '\x9f') || c is '\u2028' or '\u2029' ||
-        (c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069');
+        (c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069') ||
+        // Invisible marks that change what a line seems to say: the directional marks (LRM, RLM, ALM), the
+        // zero-width space and word joiner, the invisible operators and the BOM. The joiners (ZWJ, ZWNJ)
+        // stay: emoji and several scripts need them.
+        c is '\u200b' or '\u200e' or '\u200f' or '\u061c' or '\ufeff' || (c >= '\u2060' && c <= '\u2064');
 }
