@@ -59,6 +59,8 @@ Describe 'Failures are clear error records, never prompts' -Tag Secrets {
             Run = { Get-ITwinServiceToken @at } }
         @{ Case = 'a secret in the environment but no client id'; ErrorId = 'ClientIdMissing'; Category = 'InvalidArgument'; Remedy = 'ITWIN_CLIENT_ID'
             Run = { $env:ITWIN_CLIENT_SECRET = 'x'; Get-ITwinServiceToken @at } }
+        @{ Case = '-ShareTokenVault naming no registered vault (a typo must not be a warning at every sign-in)'; ErrorId = 'VaultNotFound'; Category = 'ObjectNotFound'
+            Remedy = 'Register-SecretVault'; Run = { Connect-ITwin -Credential $credential -ShareTokenVault 'ITwn-typo' @at } }
     ) {
         $record = Get-ErrorRecord $Run
         $record.FullyQualifiedErrorId | Should -BeLike "$ErrorId,*"

@@ -99,7 +99,7 @@ public sealed class TokenCache
                 log.Verbose(force
                     ? $"Requesting a new token for {key} (forced)."
                     : entry.Token is null
-                        ? $"Token cache miss for {key}; requesting a token."
+                        ? $"Token cache miss for {key}; getting a token."
                         : $"Cached token for {key} is within its refresh margin; renewing.");
                 mine = new TaskCompletionSource<ITwinAccessToken>();
                 flight = entry.InFlight = mine.Task;

@@ -48,8 +48,9 @@ public sealed class ITwinAccessToken
     /// <summary>True when this call was answered from the in-memory cache.</summary>
     public bool FromCache { get; }
 
-    /// <summary>True when this call was answered from the shared token cache (-ShareToken): another
-    /// process got the token, and this one read it from the vault.</summary>
+    /// <summary>True when the token came from the shared token cache (-ShareToken): another process got
+    /// it from the identity service, and this one read it from the vault. It stays true while the token
+    /// is served from memory (FromCache).</summary>
     public bool FromSharedCache { get; internal init; }
 
     /// <summary>Time left before expiry, by the monotonic clock of the context that issued it.</summary>
@@ -77,7 +78,10 @@ public sealed class ITwinAccessToken
     internal TokenCacheKey Key { get; }
 
     internal ITwinAccessToken AsCacheHit() =>
-        new(SecureToken, TokenType, Lifetime, IssuedOn, ExpiresAtTimestamp, Scopes, ClientId, Authority, Key, fromCache: true, _clock);
+        new(SecureToken, TokenType, Lifetime, IssuedOn, ExpiresAtTimestamp, Scopes, ClientId, Authority, Key, fromCache: true, _clock)
+        {
+            FromSharedCache = FromSharedCache,
+        };
 
     /// <summary>This token as handed to the user for a connection: with the API host (and proxy) it is
     /// for. A copy, since one cached token serves every connection of the same app and authority

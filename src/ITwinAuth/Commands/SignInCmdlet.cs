@@ -120,7 +120,7 @@ public abstract class SignInCmdlet : AsyncPSCmdlet
         Log.Verbose($"Signing in as '{settings.ClientId}' with the secret from {reading.Location}; authority {settings.Authority}, " +
                     $"API {settings.ApiBaseUri}, scope '{string.Join(" ", settings.Scopes)}' ({settings.Origins})" +
                     (proxy is null ? "." : $", through {proxy}."));
-        var sharedIn = SharesToken ? ShareTokenVault ?? reading.Vault : null;
+        var sharedIn = SharesToken ? (ShareTokenVault is null ? reading.Vault : await RegisteredVaultAsync(ShareTokenVault, cancellationToken).ConfigureAwait(false)) : null;
         if (sharedIn is not null) Log.Verbose($"The token is shared through the SecretManagement vault '{SecretManagementClient.Shown(sharedIn)}'.");
         var connection = new ServiceConnection(source, parameters, Environment, RefreshMargin, reading)
         {
@@ -146,9 +146,24 @@ public abstract class SignInCmdlet : AsyncPSCmdlet
                 "bidirectional characters.", "ShareTokenVault");
         if (ShareToken && ShareTokenVault is null && ParameterSetName != VaultSet)
             throw new ITwinAuthException(ITwinErrorIds.InvalidParameter, ITwinErrorCategory.InvalidArgument,
-                "-ShareToken shares the token through the vault the secret comes from, and this sign-in's secret comes from no vault. " +
-                "Name the vault that shares it: -ShareTokenVault <name> (Get-SecretVault lists them).", "ShareToken");
+                "-ShareToken shares the token through the vault the secret is read from, and this command names no vault secret " +
+                "(-SecretName). Name the vault that shares it with -ShareTokenVault <name> (Get-SecretVault lists them), or sign in " +
+                "with -SecretName; a connection made with -ShareToken keeps sharing without it.", "ShareToken");
     }
+
+    /// <summary>The registered vault -ShareTokenVault names (SecretManagement's registry only: no vault is
+    /// called), so that a misspelt name is an error, not a warning at every sign-in.</summary>
+    private Task<string> RegisteredVaultAsync(string name, CancellationToken cancellationToken) =>
+        Dispatcher.InvokeAsync(() =>
+        {
+            var vaults = new SecretManagementClient(SecretManagementClient.ReadDeadline, cancellationToken).VaultsInSearchOrder();
+            foreach (var (vault, _) in vaults)
+                if (string.Equals(vault, name, StringComparison.OrdinalIgnoreCase)) return vault;
+            throw new ITwinAuthException(ITwinErrorIds.VaultNotFound, ITwinErrorCategory.ObjectNotFound,
+                $"-ShareTokenVault names the vault '{SecretManagementClient.Shown(name)}', which is not registered" +
+                (vaults.Count == 0 ? " (no vault is)" : $" (the vaults are {string.Join(", ", vaults.Select(v => $"'{SecretManagementClient.Shown(v.Name)}'"))})") +
+                ". Give the name of a registered vault, or register one with Register-SecretVault.", name);
+        }, cancellationToken);
 
     /// <summary>-Proxy and friends, checked before anything is read or sent.</summary>
     private ProxySettings? ProxyFromParameters()

@@ -78,7 +78,12 @@ internal sealed class SecretManagementClient
             ps.AddParameter("Name", name).AddParameter("Vault", vault).AddParameter("Secret", value);
             if (metadata is not null) ps.AddParameter("Metadata", metadata);
         }, what, vault);
-        if (metadata is not null && call.RefusedMetadata) return WriteSecret(name, vault, value, null) && false;
+        if (metadata is not null && call.RefusedMetadata)
+        {
+            // SecretManagement removes what it wrote when the vault refuses metadata: the value goes alone.
+            WriteSecret(name, vault, value, null);
+            return false;
+        }
         if (call.Failure(name, vault, what) is { } failure) throw failure;
         return metadata is not null;
     }
@@ -235,7 +240,7 @@ internal sealed class SecretManagementClient
 
     private ITwinAuthException TimedOut(string what, string? vault) =>
         new(ITwinErrorIds.VaultTimedOut, ITwinErrorCategory.OperationTimeout,
-            $"{what} did not finish within {Seconds(_deadline)} s, the longest a vault read may take, so ITwinAuth stopped it " +
+            $"{what} did not finish within {Seconds(_deadline)} s, the longest this vault call may take, so ITwinAuth stopped it " +
             $"(after {Seconds(_elapsed.Elapsed)} s; a vault call that does not heed a stop is waited for, and its answer is not used). " +
             (vault is null
                 ? "Check that Get-SecretVault answers, "

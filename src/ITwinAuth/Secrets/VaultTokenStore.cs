@@ -22,7 +22,6 @@ internal sealed class VaultTokenStore : ISharedTokenStore
 
     public VaultTokenStore(string vault) => _vault = vault;
 
-    public string Vault => _vault;
     public string Description => $"the SecretManagement vault '{SecretManagementClient.Shown(_vault)}'";
     public string Id => _vault;
 
@@ -40,9 +39,9 @@ internal sealed class VaultTokenStore : ISharedTokenStore
         IPipelineDispatcher dispatcher, CancellationToken cancellationToken) =>
         dispatcher.InvokeAsync(() =>
         {
-            var written = new SecretManagementClient(budget, cancellationToken).WriteSecret(name, _vault, value, _noMetadata ? null : Table(metadata));
-            if (!written) _noMetadata = true;
-            return written;
+            var metadataKept = new SecretManagementClient(budget, cancellationToken).WriteSecret(name, _vault, value, _noMetadata ? null : Table(metadata));
+            if (!metadataKept) _noMetadata = true;
+            return metadataKept;
         }, cancellationToken);
 
     public Task<bool> RemoveAsync(string name, TimeSpan budget, IPipelineDispatcher dispatcher, CancellationToken cancellationToken) =>

@@ -11,7 +11,7 @@ namespace ITwinAuth.Core.Tests.Sharing;
 /// <summary>
 /// Issue 25 under attack (the shared token cache): someone who can write to the store or to the lock
 /// folder, a hostile token endpoint or API, and a careless user. Each test is one attack: those named
-/// "..._BROKEN_..." in the comment above them failed on the code they were written against (commit
+/// "FOUND" in the comment above them failed on the code they were written against (commit
 /// 4b1d959), the others hold and prove it. Every wait is bounded (<see cref="SharedKit.HangBound"/>);
 /// the only real-time waits are the module's own (the lock's, and the catch-up with a store), which an
 /// attack makes it pay.
@@ -234,7 +234,7 @@ public sealed class SharedAttackEntryTests : IDisposable
         Read(Entry(f => f["token"] = nested), out _);
     }
 
-    // BROKEN: SharedTokenEntry.Parse (SharedTokenEntry.cs:132) checks the client id only when the JWT's client_id
+    // FOUND (fixed since): SharedTokenEntry.Parse (SharedTokenEntry.cs:132) checks the client id only when the JWT's client_id
     // is a string or a number (ITwinTokenClaims.Text, ITwinTokenClaims.cs:77): a JWT whose client_id claim is an array or an object naming
     // another app is used as this app's token. (The API would refuse a forged, unsigned one; one the authority
     // signed never looks like this. Low.)
@@ -355,7 +355,7 @@ public sealed class SharedAttackFlowTests(EmulatorFixture emulator) : IDisposabl
         Assert.Equal(2, store.Writes);
     }
 
-    // BROKEN: after a 401, the renewal reads the entry (the rejected token: refused), takes the lock, finds the
+    // FOUND (fixed since): after a 401, the renewal reads the entry (the rejected token: refused), takes the lock, finds the
     // note the process that stored that token left (still fresh), and then reads the store for the full
     // CatchUpWait (7 s) waiting for it to "show" a token it already shows (SharedTokenCache.cs:104-124,
     // ReadAfterLockAsync: a refused entry counts as "not shown yet"). Every 401 on a shared token costs 7 s,
@@ -439,7 +439,7 @@ public sealed class SharedAttackFlowTests(EmulatorFixture emulator) : IDisposabl
         Assert.Contains(token.ExpiresOn.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), note, StringComparison.Ordinal);
     }
 
-    // BROKEN (low): the note is believed whatever it says (MachineLock.ReadNote, MachineLock.cs:34-53;
+    // FOUND (low) (fixed since): the note is believed whatever it says (MachineLock.ReadNote, MachineLock.cs:34-53;
     // SharedTokenCache.cs:106-107): a note claiming a token that expires in the year 9999, though its lifetime is an
     // hour, sends every renewal on the machine to wait 7 s for it. The entry refuses exactly this ("more time left
     // than its lifetime", SharedTokenEntry.cs:142); the note does not.
@@ -518,7 +518,7 @@ public sealed class SharedAttackFlowTests(EmulatorFixture emulator) : IDisposabl
 
     // ---- Files: the lock folder and the lock file ------------------------------------------------------
 
-    // BROKEN: a FIFO where the lock file should be is opened (O_RDWR on a FIFO does not block on Linux) and then
+    // FOUND (fixed since): a FIFO where the lock file should be is opened (O_RDWR on a FIFO does not block on Linux) and then
     // read as a file: FileStream.Position = 0 on a pipe throws NotSupportedException, which MachineLock.ReadNote
     // (MachineLock.cs:34-53, catch at :49) does not catch (only IOException), and SharedTokenCache.GetOrRequestAsync
     // (SharedTokenCache.cs:78 via :106) lets it out: the sign-in fails with a raw NotSupportedException.
@@ -534,7 +534,7 @@ public sealed class SharedAttackFlowTests(EmulatorFixture emulator) : IDisposabl
         Assert.NotNull(token);
     }
 
-    // BROKEN: the same FIFO with -ForceRefresh: the note is written after the token was stored, and
+    // FOUND (fixed since): the same FIFO with -ForceRefresh: the note is written after the token was stored, and
     // MachineLock.WriteNote's SetLength on a pipe throws NotSupportedException (MachineLock.cs:69-84 catches
     // only IOException; called at SharedTokenCache.cs:89): the new token, already stored for the others, never reaches this caller.
     [LinuxFact("mkfifo(1)")]
@@ -547,7 +547,7 @@ public sealed class SharedAttackFlowTests(EmulatorFixture emulator) : IDisposabl
         Assert.True(thrown is null, $"{thrown?.GetType().Name}: {thrown?.Message}");
     }
 
-    // BROKEN: Disconnect-ITwin / Clear-ITwinTokenCache with that FIFO: ClearNote's SetLength throws before the
+    // FOUND (fixed since): Disconnect-ITwin / Clear-ITwinTokenCache with that FIFO: ClearNote's SetLength throws before the
     // store is asked (SharedTokenCache.cs:142-143; MachineLock.cs:56-66), so the entry is never removed; the warning says only
     // "it failed (NotSupportedException)".
     [LinuxFact("mkfifo(1)")]
@@ -567,7 +567,7 @@ public sealed class SharedAttackFlowTests(EmulatorFixture emulator) : IDisposabl
         Assert.False(store.Contains(direct.Name));
     }
 
-    // BROKEN: a lock path that can never be opened (a symbolic link to itself: ELOOP; a Unix socket: ENXIO)
+    // FOUND (fixed since): a lock path that can never be opened (a symbolic link to itself: ELOOP; a Unix socket: ENXIO)
     // throws an IOException, which MachineLock.AcquireAsync (MachineLock.cs:133-138) takes for "held by another
     // process": every renewal on the machine then waits the full LockWait (10 s) for a lock no one holds.
     [LinuxTheory("symbolic links and Unix sockets")]
@@ -589,7 +589,7 @@ public sealed class SharedAttackFlowTests(EmulatorFixture emulator) : IDisposabl
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"{watch.Elapsed.TotalSeconds:0.0} s");
     }
 
-    // BROKEN: the lock file is opened following symbolic links, then truncated and overwritten with the note
+    // FOUND (fixed since): the lock file is opened following symbolic links, then truncated and overwritten with the note
     // (MachineLock.cs:124 opens with FileMode.OpenOrCreate; :69-84 SetLength(0) + Write, reached from
     // SharedTokenCache.cs:89; :56-66 ClearNote from :142). Someone who can write to the
     // lock folder replaces <name>.lock with a link to any file the user can write (~/.bashrc, an
@@ -633,7 +633,7 @@ public sealed class SharedAttackFlowTests(EmulatorFixture emulator) : IDisposabl
 
     // ---- A careless user ---------------------------------------------------------------------------------
 
-    // BROKEN (low): which entries this process used is kept by name only (SharedTokenCache._used,
+    // FOUND (low) (fixed since): which entries this process used is kept by name only (SharedTokenCache._used,
     // SharedTokenCache.cs:40 and :57): the same app shared through vault A, then (Connect-ITwin -ShareTokenVault B)
     // through vault B, forgets A, and Disconnect-ITwin / Clear-ITwinTokenCache leave A's entry in place
     // although docs/SHARED-TOKEN.md says they remove "the shared entries this process used for the app".

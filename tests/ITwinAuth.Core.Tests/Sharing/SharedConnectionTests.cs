@@ -141,6 +141,11 @@ public sealed class SharedConnectionTests(EmulatorFixture emulator) : IDisposabl
         Assert.True(tokenB.FromSharedCache);
         Assert.Equal(SharedKit.Plain(tokenA), SharedKit.Plain(tokenB));
         Assert.Equal(4, store.Reads);      // A and B each before the lock and again with it
+        // B's next call is answered from memory, and still says where the token came from.
+        var again = await Acquire(b, Connect(app, store), logB).Within(SharedKit.HangBound, "B again");
+        Assert.True(again.FromCache);
+        Assert.True(again.FromSharedCache);
+        Assert.Equal(4, store.Reads);
         Assert.Equal(1, store.Writes);
         Assert.Contains(logB.Lines, l => l.Contains("Took the renewal lock", StringComparison.Ordinal));
         AssertLogHoldsNo(logA.Lines.Concat(logB.Lines), app.ClientSecret, SharedKit.Plain(tokenA));

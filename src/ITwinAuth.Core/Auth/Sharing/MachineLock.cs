@@ -30,6 +30,24 @@ public sealed class MachineLock : IDisposable
 
     private const string NoteHeader = "ITwinAuth shared token lock 1";
 
+    /// <summary>On Unix, the folder is made the owner's alone (0700: the umask would let others list the entries'
+    /// names and read the notes). Windows' per-user temp folder already is. A folder of another owner is left as
+    /// it is (chmod fails), and is still used: its files hold no token and no secret.</summary>
+    private static void OwnerOnly(string folder)
+    {
+        if (System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Windows)) return;
+        try
+        {
+            _ = chmod(folder, 0x1C0);
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+        {
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int chmod(string path, uint mode);
+
     private static (MachineLock?, bool) Unusable(string path, string why, bool waited, ILogSink log)
     {
         log.Verbose($"The renewal lock {path} cannot be used ({why}): renewing without it.");
@@ -119,6 +137,7 @@ public sealed class MachineLock : IDisposable
         try
         {
             Directory.CreateDirectory(folder);
+            OwnerOnly(folder);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
         {

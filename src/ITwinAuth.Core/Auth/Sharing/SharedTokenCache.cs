@@ -12,8 +12,9 @@ namespace ITwinAuth.Core;
 /// runs inside the in-memory cache's single flight, so a process asks the store at most once at a
 /// time per token; it decides, in order: the shared entry when it can be used
 /// (<see cref="SharedTokenEntry"/>); else, on this machine, one process at a time
-/// (<see cref="MachineLock"/>), which reads the entry again when it had to wait, since the process
-/// it waited for has just written one; else the authority, and the new token is written for the others.
+/// (<see cref="MachineLock"/>), which reads the entry again with the lock (waiting for the vault to
+/// show it when the lock's note says one was stored); else the authority, and the new token is
+/// written for the others.
 /// A store that fails (locked, offline, throwing, slow) costs a warning, once per store in this
 /// process, and never the token: the in-memory cache goes on alone. Time: the read, the lock and the
 /// second read share <see cref="Budget"/>; the write has <see cref="WriteBudget"/>; the token request
@@ -109,9 +110,8 @@ public sealed class SharedTokenCache
         // The note is believed only for a token that could be fresh now (not further off than its lifetime,
         // as an entry is checked) and that the API has not rejected in this process (the note of a rejected
         // token would keep this process waiting for a token the store already shows).
-        var stored = note is { } n && n.ExpiresOn - _clock.UtcNow is var left &&
-                     left - TokenClient.ExpirySlack(n.Lifetime) > TokenCache.MarginFor(n.Lifetime, request.Margin) &&
-                     left <= n.Lifetime + TimeSpan.FromMinutes(5) && !_rejected.Expiring(n.ExpiresOn);
+        var stored = note is { } n && SharedTokenEntry.Staleness(n.ExpiresOn, n.Lifetime, request.Margin, _clock) is null &&
+                     !_rejected.Expiring(n.ExpiresOn);
         if (!stored) return (await TryReadAsync(request, deadline).ConfigureAwait(false)).Token;
         request.Log.Verbose($"Another process stored a token that expires {note!.Value.ExpiresOn:u}: reading {request.Store.Description} until it shows it.");
         var pause = TimeSpan.FromMilliseconds(100);
@@ -122,7 +122,7 @@ public sealed class SharedTokenCache
             if (token is not null || !answered) return token;
             if (watch.Elapsed >= CatchUpWait)
             {
-                request.Log.Verbose($"{request.Store.Description} did not show the stored token within {CatchUpWait.TotalSeconds:0} s.");
+                request.Log.Verbose($"The vault ({request.Store.Description}) did not show the stored token within {CatchUpWait.TotalSeconds:0} s.");
                 return null;
             }
             // Real time: the wait is for the store to catch up with another process, not for this one's clock.
@@ -236,7 +236,7 @@ public sealed class SharedTokenCache
     /// <summary>A store that failed: a warning the first time in this process, a verbose line after.</summary>
     private void Failed(SharedTokenRequest request, string what, Exception ex)
     {
-        var message = $"The shared token cache in {request.Store.Description} could not be {(what == "read" ? "read" : "written")}: {Reason(ex)} " +
+        var message = $"The shared token cache in {request.Store.Description} could not be {what}: {Reason(ex)} " +
                       "The token is kept in this process only, as without -ShareToken; other processes request their own.";
         if (_warned.TryAdd(request.Store.Id, 0)) request.Log.Warning(message);
         else request.Log.Verbose(message);

@@ -27,8 +27,10 @@ public static class SharedTokenEntry
     public const string NamePrefix = "ITwinAuthToken-";
     private const int Version = 1;
 
-    /// <summary>The longest value read: a token's 65,536 characters and the rest of the object.</summary>
-    internal const int MaximumText = TokenClient.MaximumTokenLength + 4096;
+    /// <summary>The room an entry takes around its token. An entry lives in a SecureString (65,536 characters
+    /// at most), so a token longer than that less this cannot be shared (<see cref="Fits"/>); and no entry a
+    /// store returns can be longer than a SecureString.</summary>
+    private const int EntryOverhead = 1024;
 
     /// <summary>The entry's name for this app, these scopes and this secret.</summary>
     public static string NameFor(TokenCacheKey key, SecureString secret)
@@ -41,7 +43,7 @@ public static class SharedTokenEntry
 
     /// <summary>Whether <paramref name="token"/>'s entry fits in a SecureString (65,536 characters): a token the
     /// authority may issue can be too long to share, and is then kept in memory only.</summary>
-    public static bool Fits(ITwinAccessToken token) => token.SecureToken.Length + 1024 <= TokenClient.MaximumTokenLength;
+    public static bool Fits(ITwinAccessToken token) => token.SecureToken.Length + EntryOverhead <= TokenClient.MaximumTokenLength;
 
     /// <summary>The value to store for <paramref name="token"/> under <paramref name="name"/> (one that <see cref="Fits"/>).</summary>
     public static SecureString Encode(ITwinAccessToken token, string name) =>
@@ -81,11 +83,6 @@ public static class SharedTokenEntry
         if (entry.Text is not { } text)
         {
             reason = $"it is {entry.Other}, not a shared token";
-            return null;
-        }
-        if (text.Length > MaximumText)
-        {
-            reason = $"it is {text.Length.ToString("N0", CultureInfo.InvariantCulture)} characters long, longer than any shared token";
             return null;
         }
         string? why = null;
@@ -135,18 +132,25 @@ public static class SharedTokenEntry
         if (claims.ExpiresAt is { } exp && exp < expiresOn) expiresOn = exp;
 
         var lifetime = TimeSpan.FromSeconds(seconds);
-        var now = clock.UtcNow;
-        var left = expiresOn - now;
-        if (left <= TimeSpan.Zero) return Refuse($"it expired at {expiresOn:u}", out reason);
-        // More time left than the token ever had: a clock far off, or an entry not written by this module.
-        if (left > lifetime + TimeSpan.FromMinutes(5)) return Refuse("it has more time left than its lifetime (a clock far off?)", out reason);
-        var usable = left - TokenClient.ExpirySlack(lifetime);
-        if (usable <= TokenCache.MarginFor(lifetime, margin))
-            return Refuse($"it expires at {expiresOn:u}, within the refresh margin", out reason);
+        if (Staleness(expiresOn, lifetime, margin, clock) is { } stale) return Refuse(stale, out reason);
+        var usable = expiresOn - clock.UtcNow - TokenClient.ExpirySlack(lifetime);
 
         reason = null;
         return new ITwinAccessToken(SecretText.ToSecureString(token), "Bearer", lifetime, expiresOn - lifetime,
             clock.After(clock.Now, usable), scopes, key.ClientId, authority, key, fromCache: false, clock) { FromSharedCache = true };
+    }
+
+    /// <summary>Why a token expiring at <paramref name="expiresOn"/> with <paramref name="lifetime"/> cannot be
+    /// used now, or null when it can: expired, further off than its lifetime (a clock far off, or an entry
+    /// not written by this module), or within the refresh margin. The one freshness rule for an entry and
+    /// for the lock's note of one.</summary>
+    internal static string? Staleness(DateTimeOffset expiresOn, TimeSpan lifetime, TimeSpan? margin, Clock clock)
+    {
+        var left = expiresOn - clock.UtcNow;
+        if (left <= TimeSpan.Zero) return $"it expired at {expiresOn:u}";
+        if (left > lifetime + TimeSpan.FromMinutes(5)) return "it has more time left than its lifetime (a clock far off?)";
+        if (left - TokenClient.ExpirySlack(lifetime) <= TokenCache.MarginFor(lifetime, margin)) return $"it expires at {expiresOn:u}, within the refresh margin";
+        return null;
     }
 
     private static ITwinAccessToken? Refuse(string why, out string? reason)
