@@ -300,6 +300,36 @@ function Remove-Secret {
 }
 function Test-SecretVault { param([string] $VaultName, [hashtable] $AdditionalParameters) $true }
 '@
+
+    # SharedNoMetaVault: SharedFileVault's files, but a Set-Secret without -Metadata, so SecretManagement
+    # refuses metadata for it (it writes the secret, then removes it, and reports SetSecretMetadataCommandNotSupported).
+    New-TestVaultModule SharedNoMetaVault @'
+function Get-Path([string] $Name, [hashtable] $AdditionalParameters) { Join-Path $AdditionalParameters.Folder ([uri]::EscapeDataString($Name)) }
+function Get-Secret {
+    param([string] $Name, [string] $VaultName, [hashtable] $AdditionalParameters)
+    $path = Get-Path $Name $AdditionalParameters
+    if (Test-Path $path) { ConvertTo-SecureString ([IO.File]::ReadAllText($path)) -AsPlainText -Force }
+}
+function Get-SecretInfo {
+    param([string] $Filter, [string] $VaultName, [hashtable] $AdditionalParameters)
+    foreach ($file in @(Get-ChildItem $AdditionalParameters.Folder -File -ErrorAction Ignore | Sort-Object Name)) {
+        $name = [uri]::UnescapeDataString($file.Name)
+        if ($name -like $Filter) { [Microsoft.PowerShell.SecretManagement.SecretInformation]::new($name, [Microsoft.PowerShell.SecretManagement.SecretType]::SecureString, $VaultName) }
+    }
+}
+function Set-Secret {
+    param([string] $Name, [object] $Secret, [string] $VaultName, [hashtable] $AdditionalParameters)
+    New-Item -ItemType Directory -Path $AdditionalParameters.Folder -Force | Out-Null
+    [IO.File]::WriteAllText((Get-Path $Name $AdditionalParameters), (ConvertFrom-SecureString $Secret -AsPlainText))
+    $true
+}
+function Remove-Secret {
+    param([string] $Name, [string] $VaultName, [hashtable] $AdditionalParameters)
+    Remove-Item (Get-Path $Name $AdditionalParameters) -ErrorAction Ignore
+    $true
+}
+function Test-SecretVault { param([string] $VaultName, [hashtable] $AdditionalParameters) $true }
+'@
 }
 AfterAll {
     if ($emulator) { Stop-ITwinEmulator -Emulator $emulator }
@@ -515,6 +545,37 @@ Write-Result @{ Vaults = @(Get-SecretVault | ForEach-Object Name) }
         $held.Results[0].Waited | Should -BeFalse -Because 'R had ended: the lock was free'
         $gapRequests | Should -Be 1 -Because "the entry R wrote was in the vault when W took the lock. W said: $(@($held.Results[0].Shared) -join ' | ')"
         $held.Results[0].FromSharedCache | Should -BeTrue
+    }
+}
+
+Describe 'A vault that keeps no metadata gets the entry alone' -Tag CoreOnly, SharedToken, Vaults {
+    # Set-Secret -Metadata on such a vault writes the secret, removes it again, and reports an error: the
+    # module then writes the value alone, once, with no warning, and a fresh process reads it.
+    BeforeAll {
+        if ($realSkip) { return }
+        $noMetaHome = New-SharedHome
+        $registered = Invoke-Case $noMetaHome ("Register-SecretVault -Name NoMeta -ModuleName SharedNoMetaVault -VaultParameters @{ Folder = '$(Join-Path $noMetaHome 'nometa')' }`n" + @'
+Write-Result @{ Vaults = @(Get-SecretVault | ForEach-Object Name) }
+'@)
+        $before = Get-TokenRequestCount
+        $writer = Invoke-Fleet -Count 1 -HomePath $noMetaHome -ScriptPath $raceScript -With @{ SHARED_IN = 'NoMeta' } -TimeoutSeconds 120
+        $writerRequests = (Get-TokenRequestCount) - $before
+        $entries = @(Get-ChildItem (Join-Path $noMetaHome 'nometa') -File -ErrorAction Ignore | ForEach-Object { [uri]::UnescapeDataString($_.Name) })
+        $before = Get-TokenRequestCount
+        $reader = Invoke-Fleet -Count 1 -HomePath $noMetaHome -ScriptPath $raceScript -With @{ SHARED_IN = 'NoMeta' } -TimeoutSeconds 120
+        $readerRequests = (Get-TokenRequestCount) - $before
+    }
+    BeforeEach { if ($realSkip) { Set-ItResult -Skipped -Because $realSkip } }
+
+    It 'the first process writes the entry with no warning; a fresh one reads it with no token request' {
+        $registered.Vaults | Should -Be @('NoMeta')
+        $writer.Results[0].Error | Should -BeNullOrEmpty
+        $writer.Results[0].Warnings | Should -BeNullOrEmpty -Because 'a vault without metadata is not a failing vault'
+        $writerRequests | Should -Be 1
+        $entries | Should -Match '^ITwinAuthToken-[0-9a-f]{32}$' -Because 'the value was written alone after SecretManagement refused the metadata (and removed what it wrote)'
+        $reader.Results[0].Error | Should -BeNullOrEmpty
+        $reader.Results[0].FromSharedCache | Should -BeTrue
+        $readerRequests | Should -Be 0
     }
 }
 
