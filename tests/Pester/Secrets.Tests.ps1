@@ -60,7 +60,13 @@ Describe 'Failures are clear error records, never prompts' -Tag Secrets {
         @{ Case = 'a secret in the environment but no client id'; ErrorId = 'ClientIdMissing'; Category = 'InvalidArgument'; Remedy = 'ITWIN_CLIENT_ID'
             Run = { $env:ITWIN_CLIENT_SECRET = 'x'; Get-ITwinServiceToken @at } }
         @{ Case = '-ShareTokenVault naming no registered vault (a typo must not be a warning at every sign-in)'; ErrorId = 'VaultNotFound'; Category = 'ObjectNotFound'
-            Remedy = 'Register-SecretVault'; Run = { Connect-ITwin -Credential $credential -ShareTokenVault 'ITwn-typo' @at } }
+            Remedy = 'Register-SecretVault'; Run = {
+                # The stand-in SecretManagement (tests/SecretManagement), whatever ran before in this process.
+                $saved = $env:PSModulePath
+                $env:PSModulePath = (Resolve-Path (Join-Path $PSScriptRoot '../SecretManagement')).Path + [IO.Path]::PathSeparator + $env:PSModulePath
+                try { Connect-ITwin -Credential $credential -ShareTokenVault 'ITwn-typo' @at }
+                finally { $env:PSModulePath = $saved }
+            } }
     ) {
         $record = Get-ErrorRecord $Run
         $record.FullyQualifiedErrorId | Should -BeLike "$ErrorId,*"

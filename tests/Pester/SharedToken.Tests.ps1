@@ -870,6 +870,13 @@ $count = Get-TokenRequestCount
 Connect-ITwin -Vault Store -SecretName app -ShareToken @at
 $result.VaultRequests = (Get-TokenRequestCount) - $count
 $result.BeforeClear = Get-SharedName
+# -WhatIf tells on the host (a transcript sees it) that the vault entry goes too, and removes nothing.
+$whatIfLog = Join-Path $HOME 'whatif.txt'
+Start-Transcript -Path $whatIfLog -UseMinimalHeader | Out-Null
+Clear-ITwinTokenCache -WhatIf
+Stop-Transcript | Out-Null
+$result.WhatIf = @(Get-Content $whatIfLog | Where-Object { $_ -like 'What if:*' })
+$result.AfterWhatIf = Get-SharedName
 Clear-ITwinTokenCache -WarningVariable clearWarnings
 $result.AfterClear = Get-SharedName
 $count = Get-TokenRequestCount
@@ -910,7 +917,9 @@ Write-Result $result
         @($second.BeforeClear) | Should -Be @($first.Entries)
     }
 
-    It 'Clear-ITwinTokenCache removes the entry; the next sign-in requests a token and shares it again' {
+    It 'Clear-ITwinTokenCache removes the entry (-WhatIf says so, and removes nothing); the next sign-in requests a token and shares it again' {
+        $second.WhatIf | Should -Match 'and 1 shared token\(s\) in their vaults' -Because 'a -WhatIf must say that other processes lose the token too'
+        @($second.AfterWhatIf) | Should -Be @($first.Entries)
         $second.AfterClear | Should -BeNullOrEmpty
         $second.AfterClearRequests | Should -Be 1
         $second.Warnings | Should -BeNullOrEmpty

@@ -18,18 +18,17 @@ public sealed class ClearITwinTokenCacheCommand : AsyncPSCmdlet
     /// <summary>Runs on the pipeline thread until its first await, so ShouldProcess may be called here.</summary>
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
-        var target = Connection is null ? "all cached iTwin tokens" : $"cached tokens of {Connection.ClientId} at {Connection.Authority}";
-        if (!ShouldProcess(target, "Clear")) return;
         Func<TokenCacheKey, bool>? filter = null;
-        if (Connection is null)
-        {
-            ITwinSession.Context.RateLimits.Clear();
-        }
-        else
+        if (Connection is not null)
         {
             var (authority, clientId) = (Connection.Live.Settings.Authority, Connection.Live.Settings.ClientId);
             filter = key => key.BelongsTo(authority, clientId);
         }
+        var sharedCount = ITwinSession.Context.SharedTokens.CountUsed(filter);
+        var target = (Connection is null ? "all cached iTwin tokens" : $"cached tokens of {Connection.ClientId} at {Connection.Authority}") +
+                     (sharedCount == 0 ? string.Empty : $", and {sharedCount} shared token(s) in their vaults, which other processes use too");
+        if (!ShouldProcess(target, "Clear")) return;
+        if (Connection is null) ITwinSession.Context.RateLimits.Clear();
         var removed = ITwinSession.Context.Tokens.Clear(filter);
         var shared = await ITwinSession.Context.SharedTokens.RemoveAsync(filter, Dispatcher, Log, cancellationToken).ConfigureAwait(false);
         Log.Verbose($"Cleared {removed} cached token(s); removed {shared} shared token(s).");

@@ -134,6 +134,9 @@ public sealed class SharedTokenCache
     /// <summary>The API rejected <paramref name="token"/> (401): a shared entry holding it is not used again.</summary>
     public void Reject(ITwinAccessToken token) => _rejected.Add(token);
 
+    /// <summary>How many shared entries this process found or wrote whose key matches (what a removal would remove).</summary>
+    public int CountUsed(Func<TokenCacheKey, bool>? filter) => _used.Values.Count(used => filter is null || filter(used.Key));
+
     /// <summary>Removes the shared entries this process used whose key matches; a store that fails is
     /// warned about, and the others are still removed. Returns how many were removed.</summary>
     public async Task<int> RemoveAsync(Func<TokenCacheKey, bool>? filter, IPipelineDispatcher dispatcher, ILogSink log, CancellationToken cancellationToken)
