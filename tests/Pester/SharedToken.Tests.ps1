@@ -260,7 +260,7 @@ function Test-SecretVault { param([string] $VaultName, [hashtable] $AdditionalPa
     # every call (no cache, unlike SecretStore), so processes share it. A process whose PAUSE_FIRST_READ is
     # set pauses its first Get-Secret after reading the file: it creates "<PAUSE_FIRST_READ>.paused", and
     # answers what it read once "<PAUSE_FIRST_READ>.go" exists (bounded: 60 s).
-    New-TestVaultModule SharedFileVault @'
+    $fileVaultCode = @'
 $script:Paused = $false
 function Get-Path([string] $Name, [hashtable] $AdditionalParameters) { Join-Path $AdditionalParameters.Folder ([uri]::EscapeDataString($Name)) }
 function Get-Secret {
@@ -300,36 +300,13 @@ function Remove-Secret {
 }
 function Test-SecretVault { param([string] $VaultName, [hashtable] $AdditionalParameters) $true }
 '@
+    New-TestVaultModule SharedFileVault $fileVaultCode
 
-    # SharedNoMetaVault: SharedFileVault's files, but a Set-Secret without -Metadata, so SecretManagement
+    # SharedNoMetaVault: SharedFileVault, but its Set-Secret has no -Metadata, so SecretManagement
     # refuses metadata for it (it writes the secret, then removes it, and reports SetSecretMetadataCommandNotSupported).
-    New-TestVaultModule SharedNoMetaVault @'
-function Get-Path([string] $Name, [hashtable] $AdditionalParameters) { Join-Path $AdditionalParameters.Folder ([uri]::EscapeDataString($Name)) }
-function Get-Secret {
-    param([string] $Name, [string] $VaultName, [hashtable] $AdditionalParameters)
-    $path = Get-Path $Name $AdditionalParameters
-    if (Test-Path $path) { ConvertTo-SecureString ([IO.File]::ReadAllText($path)) -AsPlainText -Force }
-}
-function Get-SecretInfo {
-    param([string] $Filter, [string] $VaultName, [hashtable] $AdditionalParameters)
-    foreach ($file in @(Get-ChildItem $AdditionalParameters.Folder -File -ErrorAction Ignore | Sort-Object Name)) {
-        $name = [uri]::UnescapeDataString($file.Name)
-        if ($name -like $Filter) { [Microsoft.PowerShell.SecretManagement.SecretInformation]::new($name, [Microsoft.PowerShell.SecretManagement.SecretType]::SecureString, $VaultName) }
-    }
-}
-function Set-Secret {
-    param([string] $Name, [object] $Secret, [string] $VaultName, [hashtable] $AdditionalParameters)
-    New-Item -ItemType Directory -Path $AdditionalParameters.Folder -Force | Out-Null
-    [IO.File]::WriteAllText((Get-Path $Name $AdditionalParameters), (ConvertFrom-SecureString $Secret -AsPlainText))
-    $true
-}
-function Remove-Secret {
-    param([string] $Name, [string] $VaultName, [hashtable] $AdditionalParameters)
-    Remove-Item (Get-Path $Name $AdditionalParameters) -ErrorAction Ignore
-    $true
-}
-function Test-SecretVault { param([string] $VaultName, [hashtable] $AdditionalParameters) $true }
-'@
+    $noMetaCode = $fileVaultCode.Replace(', [hashtable] $Metadata)', ')')
+    if ($noMetaCode -eq $fileVaultCode) { throw 'SharedNoMetaVault: the Set-Secret of SharedFileVault has changed; this Replace no longer removes -Metadata.' }
+    New-TestVaultModule SharedNoMetaVault $noMetaCode
 }
 AfterAll {
     if ($emulator) { Stop-ITwinEmulator -Emulator $emulator }
