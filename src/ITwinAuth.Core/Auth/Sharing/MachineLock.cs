@@ -26,7 +26,14 @@ public sealed class MachineLock : IDisposable
 
     private MachineLock(FileStream file) => _file = file;
 
-    public void Dispose() => _file.Dispose();
+    private bool _released;
+
+    /// <summary>Lets the lock go (more than once is harmless); the note is then neither read nor written.</summary>
+    public void Dispose()
+    {
+        _released = true;
+        _file.Dispose();
+    }
 
     private const string NoteHeader = "ITwinAuth shared token lock 1";
 
@@ -62,6 +69,7 @@ public sealed class MachineLock : IDisposable
     /// <summary>When the token the last holder stored expires, and its lifetime; null when no note can be read.</summary>
     public (DateTimeOffset ExpiresOn, TimeSpan Lifetime)? ReadNote()
     {
+        if (_released) return null;
         try
         {
             _file.Position = 0;
@@ -84,6 +92,7 @@ public sealed class MachineLock : IDisposable
     /// <summary>Forgets the note (the stored token was removed).</summary>
     public void ClearNote()
     {
+        if (_released) return;
         try
         {
             _file.SetLength(0);
@@ -98,6 +107,7 @@ public sealed class MachineLock : IDisposable
     /// <summary>Notes that a token expiring at <paramref name="expiresOn"/> was stored (never the token).</summary>
     public void WriteNote(DateTimeOffset expiresOn, TimeSpan lifetime)
     {
+        if (_released) return;
         try
         {
             var note = System.Text.Encoding.ASCII.GetBytes(

@@ -76,8 +76,12 @@ public sealed class SharedTokenCache
                     var (lockHeld, waited) = await MachineLock.AcquireAsync(LockFolder, request.Name, left < LockWait ? left : LockWait,
                         request.Log, deadline.Token).ConfigureAwait(false);
                     held = lockHeld;
-                    if (!request.Force && await ReadAfterLockAsync(request, held, waited, deadline).ConfigureAwait(false) is { } written)
-                        return written;
+                    if (!request.Force)
+                    {
+                        var (written, relocked) = await ReadAfterLockAsync(request, held, waited, deadline).ConfigureAwait(false);
+                        held = relocked;
+                        if (written is not null) return written;
+                    }
                 }
             }
             catch (OperationCanceledException)
@@ -103,27 +107,35 @@ public sealed class SharedTokenCache
     /// only seconds later. With no such note, one read: the holder this process waited for, or a process
     /// on another machine, may have stored one since. Without a lock (a folder that cannot be used), none.
     /// </summary>
-    private async Task<ITwinAccessToken?> ReadAfterLockAsync(SharedTokenRequest request, MachineLock? held, bool waited, CallDeadline deadline)
+    /// <returns>The token, and the lock the caller holds afterwards (taken again when the vault did not show
+    /// the noted token, so that this process's renewal replaces the note).</returns>
+    private async Task<(ITwinAccessToken? Token, MachineLock? Held)> ReadAfterLockAsync(SharedTokenRequest request, MachineLock? held, bool waited, CallDeadline deadline)
     {
-        if (held is null && !waited) return null;
+        if (held is null && !waited) return (null, held);
         var note = held?.ReadNote();
         // The note is believed only for a token that could be fresh now (not further off than its lifetime,
         // as an entry is checked) and that the API has not rejected in this process (the note of a rejected
         // token would keep this process waiting for a token the store already shows).
         var stored = note is { } n && SharedTokenEntry.Staleness(n.ExpiresOn, n.Lifetime, request.Margin, _clock) is null &&
                      !_rejected.Expiring(n.ExpiresOn);
-        if (!stored) return (await TryReadAsync(request, deadline).ConfigureAwait(false)).Token;
+        if (!stored) return ((await TryReadAsync(request, deadline).ConfigureAwait(false)).Token, held);
         request.Log.Verbose($"Another process stored a token that expires {note!.Value.ExpiresOn:u}: reading {request.Store.Description} until it shows it.");
+        // The lock is let go first: the processes behind this one wait for the vault side by side, not one
+        // after another (each could otherwise spend its whole lock wait behind the others' catch-up).
+        held!.Dispose();
         var pause = TimeSpan.FromMilliseconds(100);
         var watch = System.Diagnostics.Stopwatch.StartNew();
         for (var read = 0; ; read++)
         {
             var (token, answered) = await TryReadAsync(request, deadline, quiet: read > 0).ConfigureAwait(false);
-            if (token is not null || !answered) return token;
+            if (token is not null || !answered) return (token, null);
             if (watch.Elapsed >= CatchUpWait)
             {
                 request.Log.Verbose($"The vault ({request.Store.Description}) did not show the stored token within {CatchUpWait.TotalSeconds:0} s.");
-                return null;
+                var left = deadline.Left;
+                var (again, _) = await MachineLock.AcquireAsync(LockFolder, request.Name, left < LockWait ? left : LockWait, request.Log, deadline.Token)
+                    .ConfigureAwait(false);
+                return (null, again);
             }
             // Real time: the wait is for the store to catch up with another process, not for this one's clock.
             await Task.Delay(pause, deadline.Token).ConfigureAwait(false);
