@@ -251,13 +251,23 @@ Write-Result @{
         $before = Get-TokenRequests
         $result = Invoke-Case -Script @'
 Set-VaultMode 'hang-read'
-$command = "Import-Module '$env:ITWINAUTH_MODULE'; `$c = [pscredential]::new('$env:APP_ID', (ConvertTo-SecureString '$env:APP_SECRET' -AsPlainText -Force)); " +
+$command = "`$c = [pscredential]::new('$env:APP_ID', (ConvertTo-SecureString '$env:APP_SECRET' -AsPlainText -Force)); " +
     "Get-ITwinServiceToken -Credential `$c -ShareTokenVault Hostile -Authority '$env:AUTHORITY' -ApiBaseUri '$env:API' -Verbose"
-function Start-Runspace { $ps = [powershell]::Create(); [void] $ps.AddScript($command); [pscustomobject]@{ PS = $ps; Handle = $ps.BeginInvoke() } }
-$starter = Start-Runspace
+# Every runspace imports the module first (a loaded machine can take longer than the renewal's 15 s to
+# start one): the waiters then join the renewal within milliseconds of being started.
+function New-Ready {
+    $ps = [powershell]::Create()
+    [void] $ps.AddScript("Import-Module '$env:ITWINAUTH_MODULE'").Invoke()
+    $ps.Commands.Clear()
+    [void] $ps.AddScript($command)
+    $ps
+}
+function Start-Ready($PS) { [pscustomobject]@{ PS = $PS; Handle = $PS.BeginInvoke() } }
+$ready = @(New-Ready; New-Ready; New-Ready)
+$starter = Start-Ready $ready[0]
 $deadline = [DateTime]::UtcNow.AddSeconds(60)
 while (-not (@(Get-HostileCall) -like 'Get-Secret ITwinAuthToken-*') -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
-$waiting = @(Start-Runspace; Start-Runspace)
+$waiting = @(Start-Ready $ready[1]; Start-Ready $ready[2])
 foreach ($w in $waiting) {
     while (-not (@($w.PS.Streams.Verbose) -match 'Joining the token request already under way') -and -not $w.Handle.IsCompleted -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
 }
